@@ -1,0 +1,183 @@
+//! Bytes to text: whatever encoding a scraper produced.
+//!
+//! Order of trust: a byte-order mark decides; then valid UTF-8; then a guess by
+//! `chardetng` (the detector Firefox uses), decoded with `encoding_rs`. Anything
+//! but plain UTF-8 is reported, so a curator knows the text went through a guess.
+//! Binary data (NUL bytes in a file without a UTF-16 BOM) is refused: there is no
+//! text to extract, and decoding it would only invent garbage rows.
+
+use thiserror::Error;
+use unicode_normalization::UnicodeNormalization;
+
+/// Why a file could not be turned into text.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("binary data (NUL bytes) — not a text file")]
+    Binary,
+}
+
+/// A decoded text and how it was obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// NFC-normalised text without BOM.
+    pub text: String,
+    /// Name of the encoding that was used ("UTF-8", "windows-1252", "UTF-16LE", …).
+    pub encoding: String,
+    /// Human-readable notes on anything other than clean UTF-8 (BOM, guessed
+    /// encoding, replaced bytes).
+    pub notes: Vec<String>,
+}
+
+/// Decode raw file bytes to NFC text.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    let mut notes = Vec::new();
+    let (text, encoding) = if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (cow, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        if enc != encoding_rs::UTF_8 {
+            notes.push(format!("decoded as {} (byte-order mark)", enc.name()));
+        }
+        if had_errors {
+            notes.push(format!(
+                "invalid {} sequences replaced by U+FFFD",
+                enc.name()
+            ));
+        }
+        (cow.into_owned(), enc.name().to_string())
+    } else if let Ok(s) = std::str::from_utf8(bytes) {
+        if s.contains('\0') {
+            return Err(DecodeError::Binary);
+        }
+        (s.to_string(), "UTF-8".to_string())
+    } else {
+        if looks_binary(bytes) {
+            return Err(DecodeError::Binary);
+        }
+        let mut det = chardetng::EncodingDetector::new();
+        det.feed(bytes, true);
+        let enc = det.guess(None, true);
+        let (cow, _, had_errors) = enc.decode(bytes);
+        notes.push(format!(
+            "not valid UTF-8; decoded as {} (detected)",
+            enc.name()
+        ));
+        if had_errors {
+            notes.push(format!("undecodable bytes replaced by U+FFFD ({})", enc.name()));
+        }
+        (cow.into_owned(), enc.name().to_string())
+    };
+    let nfc: String = text.nfc().collect();
+    Ok(Decoded {
+        text: nfc,
+        encoding,
+        notes,
+    })
+}
+
+/// NUL bytes, or many control bytes, in the first 8 KiB mean binary data.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return true;
+    }
+    let ctrl = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
+    ctrl * 10 > head.len().max(1)
+}
+
+/// Split text into lines as Python's `str.splitlines()` does, so that line
+/// numbers agree with every other tool a reviewer uses on the same file.
+pub fn split_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let is_break = matches!(
+            c,
+            '\n' | '\r'
+                | '\u{0b}'
+                | '\u{0c}'
+                | '\u{1c}'
+                | '\u{1d}'
+                | '\u{1e}'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        );
+        if is_break {
+            out.push(&text[start..i]);
+            let mut end = i + c.len_utf8();
+            if c == '\r' {
+                if let Some(&(j, '\n')) = chars.peek() {
+                    chars.next();
+                    end = j + 1;
+                }
+            }
+            start = end;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_bom_is_plain() {
+        let d = decode("\u{feff}Natto 100 µg".as_bytes()).unwrap();
+        assert_eq!(d.text, "Natto 100 µg");
+        assert_eq!(d.encoding, "UTF-8");
+    }
+
+    #[test]
+    fn windows_1252_is_detected_and_reported() {
+        // "Gefermenteerde sojabonen bevatten 100 µg vitamine K2 per portie – één"
+        let mut bytes = b"Gefermenteerde sojabonen bevatten 100 ".to_vec();
+        bytes.push(0xB5); // µ in windows-1252
+        bytes.extend_from_slice(b"g vitamine K2 per portie ");
+        bytes.push(0x96); // en dash
+        bytes.extend_from_slice(b" ");
+        bytes.extend_from_slice(&[0xE9, 0xE9, 0x6E]); // één
+        let d = decode(&bytes).unwrap();
+        assert!(d.text.contains("100 µg"), "{}", d.text);
+        assert!(d.text.contains('–'));
+        assert!(d.notes.iter().any(|n| n.contains("not valid UTF-8")));
+    }
+
+    #[test]
+    fn utf16le_with_bom() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "Natto 100 µg".encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.text, "Natto 100 µg");
+        assert_eq!(d.encoding, "UTF-16LE");
+    }
+
+    #[test]
+    fn binary_is_refused() {
+        let png = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d];
+        assert_eq!(decode(&png), Err(DecodeError::Binary));
+    }
+
+    #[test]
+    fn nfc_composes() {
+        let d = decode("Ku\u{0308}hn".as_bytes()).unwrap();
+        assert_eq!(d.text, "Kühn");
+    }
+
+    #[test]
+    fn lines_like_python() {
+        assert_eq!(split_lines("a\nb\r\nc\rd"), vec!["a", "b", "c", "d"]);
+        assert_eq!(split_lines("a\n"), vec!["a"]);
+        assert_eq!(split_lines("a\n\nb"), vec!["a", "", "b"]);
+        assert_eq!(split_lines(""), Vec::<&str>::new());
+        assert_eq!(split_lines("x\u{2028}y"), vec!["x", "y"]);
+    }
+}

@@ -1,0 +1,310 @@
+//! Recover the structure a scraper flattened: headings, list items with their
+//! labels, tables whose cells were glued together, and sentences.
+//!
+//! A flattened HTML table looks like
+//!
+//! ```text
+//! FoodK2 content
+//! Natto (1 tablespoon)~100 mcg (very rich)
+//! Butter from grass-fed cows2-4 mcg per 10 g
+//! ```
+//!
+//! The header row is two short cells glued at a lower→upper case seam
+//! ("Food|K2 content"); each data row is a label cell glued to a value cell at the
+//! first seam ("cows|2-4", ")|~100"). Rows run until a blank line, a list item or
+//! the next header. Tab- or pipe-separated rows are split on their separators.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{Line, LineKind};
+
+/// A seam where two glued cells meet: a lower-case letter or `)` directly
+/// followed by an upper-case letter, digit or `~`; or a digit directly followed by
+/// a capitalised word ("Vitamin D3Promotes").
+static SEAM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:[\p{Ll})%])[\p{Lu}0-9~≈]|[0-9][\p{Lu}][\p{Ll}]").unwrap());
+
+static BULLET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:[-•*·▪◦‣–—]\s+|\d{1,3}[.)]\s*(?:\S)|\[\d{1,3}\]\s)").unwrap()
+});
+
+/// Strip a list marker ("- ", "• ", "* ") from the start of a line.
+pub fn strip_bullet(text: &str) -> &str {
+    let t = text.trim_start();
+    for m in ["- ", "• ", "* ", "· ", "▪ ", "◦ ", "‣ ", "– ", "— "] {
+        if let Some(rest) = t.strip_prefix(m) {
+            return rest.trim_start();
+        }
+    }
+    t
+}
+
+fn is_bullet(text: &str) -> bool {
+    BULLET.is_match(text)
+}
+
+/// Sentence-ending punctuation at the end of a line.
+fn ends_sentence(t: &str) -> bool {
+    matches!(
+        t.trim_end().chars().last(),
+        Some('.' | '!' | ';' | ',' | '…' | ':')
+    )
+}
+
+fn word_count(t: &str) -> usize {
+    t.split_whitespace().count()
+}
+
+/// A glued header row: short, one seam between letters, no sentence
+/// punctuation, few digits ("FoodK2 content", "AdviceExplanation").
+fn is_glued_header(t: &str) -> bool {
+    let t = t.trim();
+    if t.is_empty() || t.chars().count() > 48 || ends_sentence(t) || t.ends_with('?') {
+        return false;
+    }
+    if is_bullet(t) || word_count(t) > 5 {
+        return false;
+    }
+    let letter_seams = t
+        .as_bytes()
+        .windows(2)
+        .filter(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+        .count();
+    letter_seams == 1
+}
+
+/// Split a glued row into (label, value) at its first seam.
+pub fn split_glued(t: &str) -> Option<(String, String)> {
+    let m = SEAM.find(t)?;
+    // the seam is between the first char of the match and the rest
+    let first_len = t[m.start()..].chars().next()?.len_utf8();
+    let cut = m.start() + first_len;
+    let (a, b) = t.split_at(cut);
+    if a.trim().chars().count() < 2 || b.trim().is_empty() {
+        return None;
+    }
+    Some((a.trim().to_string(), b.trim().to_string()))
+}
+
+fn split_separated(t: &str) -> Option<Vec<String>> {
+    if t.contains('\t') {
+        let cells: Vec<String> = t
+            .split('\t')
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if cells.len() >= 2 {
+            return Some(cells);
+        }
+    }
+    if t.contains(" | ") || (t.trim_start().starts_with('|') && t.trim_end().ends_with('|')) {
+        let cells: Vec<String> = t
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if cells.len() >= 2 {
+            return Some(cells);
+        }
+    }
+    None
+}
+
+/// A "Label: text" or "Label – text" opening, for list items and labelled
+/// lines ("arteriosclerose: 180-720 mcg per dag", "Natto – A popular dish").
+pub fn find_label(text: &str) -> Option<String> {
+    let t = strip_bullet(text);
+    let mut best: Option<usize> = None;
+    for sep in [": ", " – ", " — ", " - "] {
+        if let Some(i) = t.find(sep) {
+            if sep == ": " || is_bullet(text) {
+                best = Some(best.map_or(i, |b: usize| b.min(i)));
+            }
+        }
+    }
+    let i = best?;
+    let label = t[..i].trim();
+    if label.is_empty()
+        || label.chars().count() > 60
+        || word_count(label) > 7
+        || label.contains(['.', '!', '?', ';'])
+    {
+        return None;
+    }
+    Some(label.to_string())
+}
+
+fn is_heading(t: &str, next_blank_or_text: bool) -> bool {
+    let t = t.trim();
+    if t.is_empty() || is_bullet(t) {
+        return false;
+    }
+    let n = t.chars().count();
+    let words = word_count(t);
+    if t.ends_with('?') {
+        return n <= 80 && words <= 12;
+    }
+    n <= 100
+        && words <= 12
+        && !ends_sentence(t)
+        && next_blank_or_text
+        && t.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// Classify every line and recover tables, labels and sections.
+pub fn segment(raw_lines: &[&str]) -> Vec<Line> {
+    let n = raw_lines.len();
+    let mut lines: Vec<Line> = raw_lines
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line {
+            no: i + 1,
+            text: t.to_string(),
+            kind: if t.trim().is_empty() {
+                LineKind::Blank
+            } else {
+                LineKind::Paragraph
+            },
+            cells: vec![t.trim().to_string()],
+            label: None,
+            section: None,
+            table_header: None,
+            sentences: Vec::new(),
+        })
+        .collect();
+
+    // Tables: a glued or separated header followed by rows.
+    let mut i = 0;
+    while i < n {
+        let t = raw_lines[i];
+        let sep_header = split_separated(t);
+        let glued_header = is_glued_header(t)
+            && i + 1 < n
+            && !raw_lines[i + 1].trim().is_empty()
+            && !is_bullet(raw_lines[i + 1]);
+        if glued_header || sep_header.is_some() {
+            let header_cells = match sep_header {
+                Some(c) => c,
+                None => match split_glued(t.trim()) {
+                    Some((a, b)) => vec![a, b],
+                    None => {
+                        i += 1;
+                        continue;
+                    }
+                },
+            };
+            let mut j = i + 1;
+            let mut rows = Vec::new();
+            while j < n {
+                let r = raw_lines[j];
+                if r.trim().is_empty() || is_bullet(r) || (j > i + 1 && is_glued_header(r)) {
+                    break;
+                }
+                let cells = if let Some(c) = split_separated(r) {
+                    c
+                } else if let Some((a, b)) = split_glued(r.trim()) {
+                    vec![a, b]
+                } else {
+                    break;
+                };
+                rows.push((j, cells));
+                j += 1;
+            }
+            if !rows.is_empty() {
+                lines[i].kind = LineKind::TableHeader;
+                lines[i].cells = header_cells;
+                for (r, cells) in rows {
+                    lines[r].kind = LineKind::TableRow;
+                    lines[r].cells = cells;
+                    lines[r].table_header = Some(i);
+                }
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+
+    // Bullets, labels, headings.
+    for i in 0..n {
+        if lines[i].kind != LineKind::Paragraph {
+            continue;
+        }
+        let t = lines[i].text.clone();
+        if is_bullet(&t) {
+            lines[i].kind = LineKind::Bullet;
+            lines[i].label = find_label(&t);
+            lines[i].cells = vec![strip_bullet(&t).to_string()];
+            continue;
+        }
+        let next_ok = i + 1 >= n || lines[i + 1].kind != LineKind::TableRow;
+        if is_heading(&t, next_ok) && find_label(&t).is_none() {
+            lines[i].kind = LineKind::Heading;
+            continue;
+        }
+        lines[i].label = find_label(&t);
+    }
+
+    // Sections: nearest heading above (table headers do not open sections).
+    let mut current = None;
+    for (i, line) in lines.iter_mut().enumerate() {
+        if line.kind == LineKind::Heading {
+            current = Some(i);
+            continue;
+        }
+        line.section = current;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(text: &str) -> Vec<Line> {
+        let raw: Vec<&str> = text.lines().collect();
+        segment(&raw)
+    }
+
+    #[test]
+    fn glued_table_rows_split_into_label_and_value() {
+        let l = seg("Intro text here.\n\nFoodK2 content\nNatto (1 tablespoon)~100 mcg (very rich)\nButter from grass-fed cows2-4 mcg per 10 g\nEgg yolk, chicken, liver, beef5-15 mcg per portion\n\nAfter.");
+        assert_eq!(l[2].kind, LineKind::TableHeader);
+        assert_eq!(l[2].cells, vec!["Food", "K2 content"]);
+        assert_eq!(l[3].kind, LineKind::TableRow);
+        assert_eq!(l[3].cells, vec!["Natto (1 tablespoon)", "~100 mcg (very rich)"]);
+        assert_eq!(l[4].cells, vec!["Butter from grass-fed cows", "2-4 mcg per 10 g"]);
+        assert_eq!(l[5].cells[0], "Egg yolk, chicken, liver, beef");
+        assert_eq!(l[5].table_header, Some(2));
+    }
+
+    #[test]
+    fn dutch_glued_table_and_tab_table() {
+        let l = seg("VoedingsmiddelGehalte\nGoudse kaas (belegen)45 µg per 100 g\nSpinazie\t380 µg per 100 g");
+        assert_eq!(l[0].kind, LineKind::TableHeader);
+        assert_eq!(l[1].cells, vec!["Goudse kaas (belegen)", "45 µg per 100 g"]);
+        assert_eq!(l[2].cells, vec!["Spinazie", "380 µg per 100 g"]);
+    }
+
+    #[test]
+    fn headings_bullets_and_labels() {
+        let l = seg("Foods High in Vitamin K2\nVitamin K2 is a vitamin. It is good.\n- Natto – A popular dish. It contains 150 mcg per tablespoon.\n- Vette vis: zalm en haring leveren tot 20 µg per 100 g.\narteriosclerose: 180-720 mcg per dag");
+        assert_eq!(l[0].kind, LineKind::Heading);
+        assert_eq!(l[1].kind, LineKind::Paragraph);
+        assert_eq!(l[1].section, Some(0));
+        assert_eq!(l[2].kind, LineKind::Bullet);
+        assert_eq!(l[2].label.as_deref(), Some("Natto"));
+        assert_eq!(l[3].label.as_deref(), Some("Vette vis"));
+        assert_eq!(l[4].label.as_deref(), Some("arteriosclerose"));
+    }
+
+    #[test]
+    fn prose_is_not_a_table() {
+        let l = seg("Vitamin K2 (MK-7) is found in natto.\nMore text about D3 and K2 here.");
+        assert!(l.iter().all(|x| x.kind == LineKind::Paragraph));
+    }
+}

@@ -1,0 +1,128 @@
+//! Sentence splitting that knows Dutch and English abbreviations and numbers.
+//!
+//! A period ends a sentence when whitespace and an upper-case letter, digit,
+//! quote or bracket follow it — except after an abbreviation ("bijv.", "e.g.",
+//! "ca.", "et al.") or an initial ("J. Smith"). Decimal points ("1.2") never split
+//! because no whitespace follows them.
+
+/// Abbreviations after which a period does not end a sentence (lower case,
+/// without the final period).
+const ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "etc", "vs", "ca", "approx", "bijv", "bv", "bijvoorbeeld", "o.a", "m.a.w", "z.g",
+    "zgn", "nl", "resp", "dr", "prof", "mr", "mrs", "ms", "st", "nr", "no", "fig", "al", "vol",
+    "pp", "p", "ed", "eds", "jr", "sr", "inc", "ltd", "max", "min", "incl", "excl", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "okt", "nov", "dec", "mg", "i.e",
+];
+
+/// Split `text` into `(byte offset, sentence)` pairs. Offsets index into `text`.
+pub fn split_sentences(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if matches!(c, b'.' | b'!' | b'?') || text[i..].starts_with('…') {
+            let punct_len = if c == b'.' || c == b'!' || c == b'?' {
+                1
+            } else {
+                '…'.len_utf8()
+            };
+            // absorb repeated punctuation and closing quotes/brackets
+            let mut j = i + punct_len;
+            while j < bytes.len() && matches!(bytes[j], b'.' | b'!' | b'?' | b'"' | b'\'' | b')') {
+                j += 1;
+            }
+            while j < bytes.len() && text[j..].starts_with(['”', '’']) {
+                j += text[j..].chars().next().map_or(1, |ch| ch.len_utf8());
+            }
+            let ws_end = text[j..]
+                .char_indices()
+                .find(|(_, ch)| !ch.is_whitespace())
+                .map_or(text.len(), |(k, _)| j + k);
+            let has_ws = ws_end > j;
+            let next = text[ws_end..].chars().next();
+            let opens = next.is_some_and(|ch| {
+                ch.is_uppercase() || ch.is_ascii_digit() || matches!(ch, '"' | '“' | '‘' | '(' | '[' | '-' | '•')
+            });
+            if (has_ws && opens || ws_end >= text.len()) && !(c == b'.' && is_abbreviation(&text[start..i])) {
+                let s = text[start..j].trim();
+                if !s.is_empty() {
+                    let lead = text[start..j].len() - text[start..j].trim_start().len();
+                    out.push((start + lead, s));
+                }
+                start = ws_end;
+                i = ws_end;
+                continue;
+            }
+            i = j;
+            continue;
+        }
+        i += text[i..].chars().next().map_or(1, |ch| ch.len_utf8());
+    }
+    let rest = &text[start..];
+    if !rest.trim().is_empty() {
+        let lead = rest.len() - rest.trim_start().len();
+        out.push((start + lead, rest.trim()));
+    }
+    out
+}
+
+/// Does the text before a period end in an abbreviation or a single initial?
+fn is_abbreviation(before: &str) -> bool {
+    let word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| !c.is_whitespace() && *c != '(')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if word.is_empty() {
+        return false;
+    }
+    let lower = word.to_lowercase();
+    if ABBREVIATIONS.contains(&lower.as_str()) {
+        return true;
+    }
+    // a single capital letter: an initial ("J. Smith", "Hu L.")
+    let letters: Vec<char> = word.chars().collect();
+    letters.len() == 1 && letters[0].is_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<&str> {
+        split_sentences(s).into_iter().map(|(_, t)| t).collect()
+    }
+
+    #[test]
+    fn splits_english_and_dutch() {
+        assert_eq!(
+            texts("Natto is rich. It contains about 150 mcg per tablespoon. Eat it!"),
+            vec!["Natto is rich.", "It contains about 150 mcg per tablespoon.", "Eat it!"]
+        );
+        assert_eq!(
+            texts("Een portie (50 g) kan tot 500 µg bevatten. Dat is veel."),
+            vec!["Een portie (50 g) kan tot 500 µg bevatten.", "Dat is veel."]
+        );
+    }
+
+    #[test]
+    fn keeps_abbreviations_and_decimals() {
+        assert_eq!(
+            texts("Vette vis (bijv. zalm) levert ca. 1.5 µg per 100 g. Dat klopt."),
+            vec!["Vette vis (bijv. zalm) levert ca. 1.5 µg per 100 g.", "Dat klopt."]
+        );
+        assert_eq!(texts("See Smith J. et al. for more. Next."), vec!["See Smith J. et al. for more.", "Next."]);
+    }
+
+    #[test]
+    fn offsets_point_into_text() {
+        let s = "First one.  Second one.";
+        let v = split_sentences(s);
+        assert_eq!(&s[v[1].0..v[1].0 + v[1].1.len()], "Second one.");
+    }
+}

@@ -1,0 +1,10 @@
+//! nutripipe: scraped vitamin articles in, audited datasets out.
+//!
+//! The stages, each a plain function from typed records to typed records:
+//! [`ingest`] → [`extract`] → [`normalize`] → [`reconcile`] → [`emit`], with the
+//! record types in [`model`], the typed values (quantities, units, forms, DOIs…)
+//! in [`values`] and the curated knowledge (food names, units, measures) in
+//! [`lexicon`], loaded from the TSV files under `data/`.
+
+pub mod ingest;
+pub mod model;

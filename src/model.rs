@@ -1,0 +1,360 @@
+//! Record types that flow between the stages.
+//!
+//! `ingest` produces [`Document`]s; the extractors turn them into the row types
+//! ([`NutrientValue`], [`Dosage`], [`Reference`], [`Citation`], [`FormMention`]);
+//! `reconcile` adds [`FoodConsensus`] and [`Discrepancy`] rows; `emit` writes them.
+//! Every row carries its provenance (`doc`, `line`, `quote`) because auditing is the
+//! point of the tool: a reviewer must be able to go from any figure to its source.
+
+use std::fmt;
+
+/// Language of a sentence, ISO 639-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Lang {
+    Nl,
+    #[default]
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// What a source line is, as far as layout goes. Flattened web pages lose their
+/// markup, so this is inferred (see `ingest::segment`), or taken from the markup
+/// where the source still has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    Blank,
+    /// A short title line without sentence punctuation.
+    Heading,
+    /// A list item ("- ", "• ", "* ", "1. ").
+    Bullet,
+    /// First row of a table (its cells are column names).
+    TableHeader,
+    /// A data row of a table.
+    TableRow,
+    /// Running text.
+    Paragraph,
+}
+
+/// A sentence (or table row) inside a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentence {
+    /// 1-based line number in the source file.
+    pub line: usize,
+    /// Byte offset of the sentence in the line's text.
+    pub start: usize,
+    pub text: String,
+    pub lang: Lang,
+}
+
+/// One line of a source file, with the structure recovered from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// 1-based line number, as `str.splitlines()` counts.
+    pub no: usize,
+    /// The line's text after decoding and NFC normalisation.
+    pub text: String,
+    pub kind: LineKind,
+    /// Table cells for table rows (label cell, value cell, …); the whole text
+    /// otherwise. Cells glued together by a scraper are split here.
+    pub cells: Vec<String>,
+    /// For list items "Label: text" / "Label – text": the label.
+    pub label: Option<String>,
+    /// Index (into `Document::lines`) of the heading this line sits under.
+    pub section: Option<usize>,
+    /// Index of the table header row, for table rows.
+    pub table_header: Option<usize>,
+    pub sentences: Vec<Sentence>,
+}
+
+/// A decoded, segmented source document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The file name without its extension.
+    pub id: String,
+    /// The file name as found under `--raw`, relative to it.
+    pub file: String,
+    /// The document's main language (majority of its sentences).
+    pub lang: Lang,
+    pub lines: Vec<Line>,
+}
+
+impl Document {
+    /// The line with the given 1-based number.
+    pub fn line(&self, no: usize) -> Option<&Line> {
+        no.checked_sub(1).and_then(|i| self.lines.get(i))
+    }
+}
+
+/// A problem met while reading the input: reported, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning {
+    /// File (relative to `--raw`) the problem is in.
+    pub file: String,
+    /// 1-based line, when the problem is on one line.
+    pub line: Option<usize>,
+    /// Short machine-readable kind ("decoded_legacy_encoding", "empty_file", …).
+    pub kind: String,
+    pub message: String,
+}
+
+/// Qualifier of a stated amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub enum Qualifier {
+    #[default]
+    Exact,
+    Approx,
+    UpTo,
+    AtLeast,
+}
+
+impl Qualifier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualifier::Exact => "",
+            Qualifier::Approx => "approx",
+            Qualifier::UpTo => "up_to",
+            Qualifier::AtLeast => "at_least",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Qualifier> {
+        Some(match s {
+            "" | "exact" => Qualifier::Exact,
+            "approx" => Qualifier::Approx,
+            "up_to" => Qualifier::UpTo,
+            "at_least" => Qualifier::AtLeast,
+            _ => return None,
+        })
+    }
+}
+
+/// How much of a nutrient a food contains (table `nutrient_values`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NutrientValue {
+    pub id: String,
+    pub doc: String,
+    pub line: usize,
+    /// Byte offset of the amount in the line (orders rows within a line).
+    pub offset: usize,
+    pub quote: String,
+    pub lang: Lang,
+    pub food: String,
+    pub food_raw: String,
+    pub nutrient: String,
+    pub form: String,
+    pub qualifier: Qualifier,
+    pub amount_min: f64,
+    pub amount_max: f64,
+    pub unit: String,
+    pub value_ug_min: Option<f64>,
+    pub value_ug_max: Option<f64>,
+    pub basis_amount: f64,
+    pub basis_unit: String,
+    pub basis_g: Option<f64>,
+    pub ug_per_100g_min: Option<f64>,
+    pub ug_per_100g_max: Option<f64>,
+    /// Where `basis_g` of a household measure comes from (measures table source).
+    pub basis_source: String,
+}
+
+/// An intake or dose statement (table `dosages`), per day.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dosage {
+    pub id: String,
+    pub doc: String,
+    pub line: usize,
+    pub offset: usize,
+    pub quote: String,
+    pub lang: Lang,
+    pub nutrient: String,
+    pub form: String,
+    pub qualifier: Qualifier,
+    pub indication: String,
+    pub indication_raw: String,
+    pub population: String,
+    pub amount_min: f64,
+    pub amount_max: f64,
+    pub unit: String,
+    /// `None` when the frequency is stated but unknown ("split into multiple servings").
+    pub times_per_day: Option<f64>,
+    pub value_ug_min: Option<f64>,
+    pub value_ug_max: Option<f64>,
+    pub co_nutrients: Vec<String>,
+    /// The parenthetical equivalent as stated ("800" of "20 µg (800 IE)").
+    pub alt_amount_min: Option<f64>,
+    pub alt_amount_max: Option<f64>,
+    pub alt_unit: String,
+}
+
+/// An entry of a reference list (table `references`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reference {
+    pub id: String,
+    pub doc: String,
+    pub line: usize,
+    pub ref_no: i64,
+    pub raw: String,
+    pub style: String,
+    pub authors: Vec<String>,
+    pub et_al: bool,
+    pub year: Option<i64>,
+    pub title: String,
+    pub title_lang: String,
+    pub journal: String,
+    pub volume: String,
+    pub issue: String,
+    pub pages: String,
+    pub doi: String,
+}
+
+/// An in-text citation marker, one row per number (table `citations`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Citation {
+    pub id: String,
+    pub doc: String,
+    pub line: usize,
+    /// Byte offset of the marker in the line.
+    pub offset: usize,
+    pub marker: String,
+    pub ref_no: i64,
+    pub resolved: bool,
+    pub context: String,
+    /// The marker is broken ("[24]24}").
+    pub malformed: bool,
+}
+
+/// A mention of a vitamin K form (table `forms`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FormMention {
+    pub id: String,
+    pub doc: String,
+    pub line: usize,
+    pub offset: usize,
+    pub lang: Lang,
+    pub form_raw: String,
+    pub form: String,
+}
+
+/// Reconciled figures per food × nutrient × comparable basis.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FoodConsensus {
+    pub food: String,
+    pub nutrient: String,
+    pub basis: String,
+    pub n_values: i64,
+    pub n_docs: i64,
+    pub min: f64,
+    pub max: f64,
+    pub median: f64,
+    pub spread: f64,
+    pub status: String,
+    pub value_ids: Vec<String>,
+}
+
+/// Severity of a discrepancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// Something a reviewer should look at (table `discrepancies`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discrepancy {
+    pub id: String,
+    pub kind: String,
+    pub severity: Severity,
+    pub subject: String,
+    pub detail: String,
+    pub docs: Vec<String>,
+    pub evidence: Vec<String>,
+    /// `doc:line` of every source line it rests on.
+    pub r#where: Vec<String>,
+}
+
+/// Everything the extract stage finds in one document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extracted {
+    pub nutrient_values: Vec<NutrientValue>,
+    pub dosages: Vec<Dosage>,
+    pub references: Vec<Reference>,
+    pub citations: Vec<Citation>,
+    pub forms: Vec<FormMention>,
+    /// Entries or markers that could not be parsed fully (reported, never dropped).
+    pub warnings: Vec<Warning>,
+}
+
+impl Extracted {
+    pub fn append(&mut self, mut other: Extracted) {
+        self.nutrient_values.append(&mut other.nutrient_values);
+        self.dosages.append(&mut other.dosages);
+        self.references.append(&mut other.references);
+        self.citations.append(&mut other.citations);
+        self.forms.append(&mut other.forms);
+        self.warnings.append(&mut other.warnings);
+    }
+}
+
+/// The whole output set of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub documents: Vec<DocSummary>,
+    pub extracted: Extracted,
+    pub consensus: Vec<FoodConsensus>,
+    pub discrepancies: Vec<Discrepancy>,
+    pub warnings: Vec<Warning>,
+    /// Source lines by `doc:line`, for quoting in the report.
+    pub quotes: std::collections::BTreeMap<String, String>,
+}
+
+/// Per-document facts for the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocSummary {
+    pub id: String,
+    pub file: String,
+    pub lang: Lang,
+    pub lines: usize,
+    pub encoding: String,
+}
+
+/// A stable row id: a short hash of what identifies the row.
+pub fn row_id(table: &str, parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(table.as_bytes());
+    for p in parts {
+        h.update([0u8]);
+        h.update(p.as_bytes());
+    }
+    let d = h.finalize();
+    let mut s = String::with_capacity(16);
+    for b in &d[..8] {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
