@@ -8,3 +8,5 @@
 
 pub mod ingest;
 pub mod model;
+pub mod lexicon;
+pub mod values;

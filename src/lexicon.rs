@@ -1,0 +1,287 @@
+//! Curated knowledge, kept as small TSV files under `data/` so that a curator can
+//! extend it without touching Rust: unit spellings, qualifier words, nutrient and
+//! vitamin K form names, food names with their synonyms, basis units and the gram
+//! weights of household measures (each with its source).
+//!
+//! The files are embedded at compile time (`include_str!`), parsed once, and
+//! turned into regular expressions where text has to be searched. Lines starting
+//! with `#` are comments; columns are tab-separated.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::Qualifier;
+
+const UNITS: &str = include_str!("../data/units.tsv");
+const QUALIFIERS: &str = include_str!("../data/qualifiers.tsv");
+const NUTRIENTS: &str = include_str!("../data/nutrients.tsv");
+const FORMS: &str = include_str!("../data/forms.tsv");
+const FOODS: &str = include_str!("../data/foods.tsv");
+const BASIS_UNITS: &str = include_str!("../data/basis_units.tsv");
+const MEASURES: &str = include_str!("../data/household_measures.tsv");
+
+/// Data rows of an embedded TSV file: non-empty, non-comment lines split on tabs.
+pub fn rows(tsv: &str) -> impl Iterator<Item = Vec<&str>> {
+    tsv.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('\t').map(str::trim).collect())
+}
+
+/// Alternation of literal phrases, longest first so that the regex prefers
+/// "microgrammen" over "microgram".
+pub fn alternation<'a>(phrases: impl IntoIterator<Item = &'a str>) -> String {
+    let mut v: Vec<&str> = phrases.into_iter().collect();
+    v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    v.dedup();
+    v.iter().map(|p| regex::escape(p)).collect::<Vec<_>>().join("|")
+}
+
+/// A unit spelling and whether it must match case-sensitively ("g", "ie").
+#[derive(Debug, Clone)]
+pub struct UnitSpelling {
+    pub spelling: &'static str,
+    pub canonical: &'static str,
+    pub case_sensitive: bool,
+}
+
+pub static UNIT_SPELLINGS: LazyLock<Vec<UnitSpelling>> = LazyLock::new(|| {
+    rows(UNITS)
+        .filter(|r| r.len() >= 2)
+        .map(|r| UnitSpelling {
+            spelling: r[0],
+            canonical: r[1],
+            case_sensitive: r.get(2).is_some_and(|c| *c == "yes"),
+        })
+        .collect()
+});
+
+/// Canonical unit for a spelling as written (exact, then case-insensitive).
+pub fn unit_canonical(spelling: &str) -> Option<&'static str> {
+    let s = spelling.trim();
+    UNIT_SPELLINGS
+        .iter()
+        .find(|u| u.spelling == s)
+        .or_else(|| {
+            UNIT_SPELLINGS
+                .iter()
+                .find(|u| !u.case_sensitive && u.spelling.eq_ignore_ascii_case(s))
+        })
+        .map(|u| u.canonical)
+}
+
+/// Regex fragment matching any unit spelling (case rules honoured).
+pub static UNIT_PATTERN: LazyLock<String> = LazyLock::new(|| {
+    let ci = alternation(
+        UNIT_SPELLINGS
+            .iter()
+            .filter(|u| !u.case_sensitive)
+            .map(|u| u.spelling),
+    );
+    let cs = alternation(
+        UNIT_SPELLINGS
+            .iter()
+            .filter(|u| u.case_sensitive)
+            .map(|u| u.spelling),
+    );
+    format!("(?i:{ci})|{cs}")
+});
+
+/// Qualifier phrases (lower case) with their code, longest first.
+pub static QUALIFIER_PHRASES: LazyLock<Vec<(&'static str, Qualifier)>> = LazyLock::new(|| {
+    let mut v: Vec<(&str, Qualifier)> = rows(QUALIFIERS)
+        .filter(|r| r.len() >= 2)
+        .filter_map(|r| Qualifier::from_code(r[1]).map(|q| (r[0], q)))
+        .collect();
+    v.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    v
+});
+
+/// A compiled name pattern with what it stands for.
+#[derive(Debug)]
+pub struct NamePattern {
+    pub regex: Regex,
+    pub value: &'static str,
+}
+
+fn compile_names(tsv: &'static str) -> Vec<NamePattern> {
+    rows(tsv)
+        .filter(|r| r.len() >= 2)
+        .filter_map(|r| {
+            Regex::new(&format!(r"(?i)^(?:{})$", r[0]))
+                .ok()
+                .map(|regex| NamePattern { regex, value: r[1] })
+        })
+        .collect()
+}
+
+/// Nutrient name patterns, in file order (more specific first).
+pub static NUTRIENT_NAMES: LazyLock<Vec<NamePattern>> = LazyLock::new(|| compile_names(NUTRIENTS));
+
+/// One regex finding any nutrient name as a whole word.
+pub static NUTRIENT_FINDER: LazyLock<Regex> = LazyLock::new(|| {
+    let alts: Vec<&str> = rows(NUTRIENTS).filter_map(|r| r.first().copied()).collect();
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\p{{L}}\p{{N}}])((?:{}))(?:$|[^\p{{L}}\p{{N}}])",
+        alts.join("|")
+    ))
+    .expect("nutrient patterns from data/nutrients.tsv compile")
+});
+
+/// Canonical nutrient for a name as matched by [`NUTRIENT_FINDER`].
+pub fn nutrient_canonical(name: &str) -> Option<&'static str> {
+    let n = name.trim();
+    NUTRIENT_NAMES
+        .iter()
+        .find(|p| p.regex.is_match(n))
+        .map(|p| p.value)
+}
+
+/// Vitamin K form patterns (see `data/forms.tsv`).
+pub static FORM_NAMES: LazyLock<Vec<NamePattern>> = LazyLock::new(|| compile_names(FORMS));
+
+/// Patterns of the form file, unanchored, for searching.
+pub static FORM_SOURCES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| rows(FORMS).filter_map(|r| r.first().copied()).collect());
+
+/// A food name entry.
+#[derive(Debug, Clone)]
+pub struct Food {
+    pub canonical: &'static str,
+    /// A category whose examples may follow ("aged cheeses (Gouda, Edam)").
+    pub group: bool,
+}
+
+/// Food synonyms (lower case) → entry.
+pub static FOODS_BY_NAME: LazyLock<HashMap<String, Food>> = LazyLock::new(|| {
+    rows(FOODS)
+        .filter(|r| r.len() >= 2)
+        .map(|r| {
+            (
+                r[0].to_lowercase(),
+                Food {
+                    canonical: r[1],
+                    group: r.get(2).is_some_and(|k| *k == "group"),
+                },
+            )
+        })
+        .collect()
+});
+
+/// One regex finding any food name as whole words (case-insensitive).
+pub static FOOD_FINDER: LazyLock<Regex> = LazyLock::new(|| {
+    let names: Vec<&str> = rows(FOODS).filter_map(|r| r.first().copied()).collect();
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\p{{L}}\p{{N}}-])({})(?:$|[^\p{{L}}\p{{N}}])",
+        alternation(names)
+    ))
+    .expect("food names from data/foods.tsv compile")
+});
+
+/// A basis unit spelling.
+#[derive(Debug, Clone, Copy)]
+pub struct BasisUnitInfo {
+    pub unit: &'static str,
+    /// Multiply the stated amount by this to express it in `unit`.
+    pub scale: f64,
+    /// Grams in one `unit`, for mass units.
+    pub grams: Option<f64>,
+}
+
+pub static BASIS_UNITS_BY_SPELLING: LazyLock<HashMap<String, BasisUnitInfo>> =
+    LazyLock::new(|| {
+        rows(BASIS_UNITS)
+            .filter(|r| r.len() >= 2)
+            .map(|r| {
+                (
+                    r[0].to_lowercase(),
+                    BasisUnitInfo {
+                        unit: r[1],
+                        scale: r.get(2).and_then(|s| s.parse().ok()).unwrap_or(1.0),
+                        grams: r.get(3).and_then(|s| s.parse().ok()),
+                    },
+                )
+            })
+            .collect()
+    });
+
+/// Regex fragment of every basis unit spelling.
+pub static BASIS_UNIT_PATTERN: LazyLock<String> = LazyLock::new(|| {
+    alternation(rows(BASIS_UNITS).filter_map(|r| r.first().copied()))
+});
+
+/// Look up a basis unit spelling (case-insensitive).
+pub fn basis_unit(spelling: &str) -> Option<BasisUnitInfo> {
+    BASIS_UNITS_BY_SPELLING
+        .get(&spelling.trim().to_lowercase())
+        .copied()
+}
+
+/// A household measure's weight with its source.
+#[derive(Debug, Clone)]
+pub struct Measure {
+    pub grams: f64,
+    pub source: &'static str,
+}
+
+pub static MEASURES_BY_FOOD: LazyLock<HashMap<(String, String), Measure>> = LazyLock::new(|| {
+    rows(MEASURES)
+        .filter(|r| r.len() >= 4)
+        .filter_map(|r| {
+            let grams: f64 = r[2].parse().ok()?;
+            Some((
+                (r[0].to_string(), r[1].to_string()),
+                Measure {
+                    grams,
+                    source: r[3],
+                },
+            ))
+        })
+        .collect()
+});
+
+/// Weight of one `measure` of `food` (canonical names), if the measures table has it.
+pub fn measure_grams(food: &str, measure: &str) -> Option<&'static Measure> {
+    MEASURES_BY_FOOD.get(&(food.to_string(), measure.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_data_file_parses() {
+        assert!(UNIT_SPELLINGS.len() > 20);
+        assert!(QUALIFIER_PHRASES.len() > 20);
+        assert!(NUTRIENT_NAMES.len() > 20);
+        assert!(FORM_NAMES.len() > 5);
+        assert!(FOODS_BY_NAME.len() > 50);
+        assert!(BASIS_UNITS_BY_SPELLING.len() > 30);
+        assert!(!MEASURES_BY_FOOD.is_empty());
+        assert_eq!(rows(NUTRIENTS).count(), NUTRIENT_NAMES.len(), "a nutrient pattern failed to compile");
+        assert_eq!(rows(FORMS).count(), FORM_NAMES.len(), "a form pattern failed to compile");
+    }
+
+    #[test]
+    fn units_and_nutrients() {
+        assert_eq!(unit_canonical("µg"), Some("ug"));
+        assert_eq!(unit_canonical("μg"), Some("ug"));
+        assert_eq!(unit_canonical("microgrammen"), Some("ug"));
+        assert_eq!(unit_canonical("IE"), Some("IU"));
+        assert_eq!(unit_canonical("G"), None);
+        assert_eq!(nutrient_canonical("vitamine K2"), Some("vitamin K2"));
+        assert_eq!(nutrient_canonical("Vitamin D3"), Some("vitamin D3"));
+        assert_eq!(nutrient_canonical("vitamine D"), Some("vitamin D"));
+        assert_eq!(nutrient_canonical("menatetrenon"), Some("vitamin K2"));
+        assert_eq!(nutrient_canonical("cholecalciferol"), Some("vitamin D3"));
+    }
+
+    #[test]
+    fn every_measure_names_a_source() {
+        for m in MEASURES_BY_FOOD.values() {
+            assert!(m.grams > 0.0);
+            assert!(m.source.len() > 10);
+        }
+    }
+}
