@@ -35,7 +35,10 @@ pub fn alternation<'a>(phrases: impl IntoIterator<Item = &'a str>) -> String {
     let mut v: Vec<&str> = phrases.into_iter().collect();
     v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     v.dedup();
-    v.iter().map(|p| regex::escape(p)).collect::<Vec<_>>().join("|")
+    v.iter()
+        .map(|p| regex::escape(p))
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// A unit spelling and whether it must match case-sensitively ("g", "ie").
@@ -207,9 +210,8 @@ pub static BASIS_UNITS_BY_SPELLING: LazyLock<HashMap<String, BasisUnitInfo>> =
     });
 
 /// Regex fragment of every basis unit spelling.
-pub static BASIS_UNIT_PATTERN: LazyLock<String> = LazyLock::new(|| {
-    alternation(rows(BASIS_UNITS).filter_map(|r| r.first().copied()))
-});
+pub static BASIS_UNIT_PATTERN: LazyLock<String> =
+    LazyLock::new(|| alternation(rows(BASIS_UNITS).filter_map(|r| r.first().copied())));
 
 /// Look up a basis unit spelling (case-insensitive).
 pub fn basis_unit(spelling: &str) -> Option<BasisUnitInfo> {
@@ -259,8 +261,16 @@ mod tests {
         assert!(FOODS_BY_NAME.len() > 50);
         assert!(BASIS_UNITS_BY_SPELLING.len() > 30);
         assert!(!MEASURES_BY_FOOD.is_empty());
-        assert_eq!(rows(NUTRIENTS).count(), NUTRIENT_NAMES.len(), "a nutrient pattern failed to compile");
-        assert_eq!(rows(FORMS).count(), FORM_NAMES.len(), "a form pattern failed to compile");
+        assert_eq!(
+            rows(NUTRIENTS).count(),
+            NUTRIENT_NAMES.len(),
+            "a nutrient pattern failed to compile"
+        );
+        assert_eq!(
+            rows(FORMS).count(),
+            FORM_NAMES.len(),
+            "a form pattern failed to compile"
+        );
     }
 
     #[test]

@@ -78,9 +78,27 @@ mod tests {
 
     #[test]
     fn parses_spellings() {
-        assert_eq!("per 25 g".parse::<Basis>().unwrap(), Basis { amount: 25.0, unit: "g".into() });
-        assert_eq!("per eetlepel".parse::<Basis>().unwrap(), Basis { amount: 1.0, unit: "tablespoon".into() });
-        assert_eq!("per 1 kg".parse::<Basis>().unwrap(), Basis { amount: 1000.0, unit: "g".into() });
+        assert_eq!(
+            "per 25 g".parse::<Basis>().unwrap(),
+            Basis {
+                amount: 25.0,
+                unit: "g".into()
+            }
+        );
+        assert_eq!(
+            "per eetlepel".parse::<Basis>().unwrap(),
+            Basis {
+                amount: 1.0,
+                unit: "tablespoon".into()
+            }
+        );
+        assert_eq!(
+            "per 1 kg".parse::<Basis>().unwrap(),
+            Basis {
+                amount: 1000.0,
+                unit: "g".into()
+            }
+        );
         assert_eq!("per portie".parse::<Basis>().unwrap().unit, "portion");
         assert!("per bucket".parse::<Basis>().is_err());
     }

@@ -88,7 +88,17 @@ mod tests {
 
     #[test]
     fn synonyms() {
-        for s in ["menaquinone-7", "menaquinon-7", "menachinon-7", "MK7", "MK 7", "MK-7", "K2-7", "vitamin K2-7", "Menaquinone-7"] {
+        for s in [
+            "menaquinone-7",
+            "menaquinon-7",
+            "menachinon-7",
+            "MK7",
+            "MK 7",
+            "MK-7",
+            "K2-7",
+            "vitamin K2-7",
+            "Menaquinone-7",
+        ] {
             assert_eq!(s.parse::<MkForm>(), Ok(MkForm::Mk(7)), "{s}");
         }
         assert_eq!("menatetrenon".parse::<MkForm>(), Ok(MkForm::Mk(4)));
@@ -102,7 +112,13 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        for f in [MkForm::K1, MkForm::K2, MkForm::Mk(4), MkForm::Mk(13), MkForm::MkRange(4, 13)] {
+        for f in [
+            MkForm::K1,
+            MkForm::K2,
+            MkForm::Mk(4),
+            MkForm::Mk(13),
+            MkForm::MkRange(4, 13),
+        ] {
             assert_eq!(f.to_string().parse::<MkForm>(), Ok(f));
         }
     }

@@ -43,7 +43,11 @@ pub fn parse_number(s: &str, lang: Lang) -> Result<f64, NumberError> {
         .chars()
         .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\''))
         .collect();
-    if !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') || !s.starts_with(|c: char| c.is_ascii_digit()) {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        || !s.starts_with(|c: char| c.is_ascii_digit())
+    {
         return Err(NumberError::Invalid(s));
     }
     let (dec_sep, thou_sep) = match lang {
@@ -55,14 +59,17 @@ pub fn parse_number(s: &str, lang: Lang) -> Result<f64, NumberError> {
         // both present: the last one is the decimal separator
         let last_dot = s.rfind('.').unwrap_or(0);
         let last_comma = s.rfind(',').unwrap_or(0);
-        let (d, t) = if last_dot > last_comma { ('.', ',') } else { (',', '.') };
+        let (d, t) = if last_dot > last_comma {
+            ('.', ',')
+        } else {
+            (',', '.')
+        };
         s.replace(t, "").replace(d, ".")
     } else if has(thou_sep) || has(dec_sep) {
         let sep = if has(thou_sep) { thou_sep } else { dec_sep };
         let groups: Vec<&str> = s.split(sep).collect();
-        let thousands_shape = groups.len() >= 2
-            && groups[0].len() <= 3
-            && groups[1..].iter().all(|g| g.len() == 3);
+        let thousands_shape =
+            groups.len() >= 2 && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
         if sep == thou_sep && thousands_shape {
             s.replace(sep, "")
         } else if groups.len() == 2 {

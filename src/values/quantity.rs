@@ -75,7 +75,13 @@ impl FromStr for Quantity {
 
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{} {}", qualifier_prefix(self.qualifier), self.range, self.unit)
+        write!(
+            f,
+            "{}{} {}",
+            qualifier_prefix(self.qualifier),
+            self.range,
+            self.unit
+        )
     }
 }
 
@@ -85,7 +91,14 @@ mod tests {
 
     #[test]
     fn parse_display_round_trip() {
-        for s in ["~100 ug", "10-20 mg", "<=45 mg", ">=100 ug", "1000-2000 IU", "1.2 g"] {
+        for s in [
+            "~100 ug",
+            "10-20 mg",
+            "<=45 mg",
+            ">=100 ug",
+            "1000-2000 IU",
+            "1.2 g",
+        ] {
             let q: Quantity = s.parse().unwrap();
             assert_eq!(q.to_string(), s);
         }

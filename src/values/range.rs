@@ -93,7 +93,13 @@ mod tests {
 
     #[test]
     fn parse_and_display() {
-        assert_eq!("10-20".parse::<Range>(), Ok(Range { min: 10.0, max: 20.0 }));
+        assert_eq!(
+            "10-20".parse::<Range>(),
+            Ok(Range {
+                min: 10.0,
+                max: 20.0
+            })
+        );
         assert_eq!("100".parse::<Range>(), Ok(Range::single(100.0)));
         assert_eq!("0.025".parse::<Range>().unwrap().to_string(), "0.025");
         assert!("20-10".parse::<Range>().is_err());

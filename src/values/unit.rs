@@ -76,10 +76,25 @@ mod tests {
 
     #[test]
     fn spellings() {
-        for s in ["mcg", "µg", "μg", "ug", "microgram", "micrograms", "microgrammen"] {
+        for s in [
+            "mcg",
+            "µg",
+            "μg",
+            "ug",
+            "microgram",
+            "micrograms",
+            "microgrammen",
+        ] {
             assert_eq!(s.parse::<Unit>(), Ok(Unit::Ug), "{s}");
         }
-        for s in ["IU", "IE", "ie", "I.E.", "international units", "internationale eenheden"] {
+        for s in [
+            "IU",
+            "IE",
+            "ie",
+            "I.E.",
+            "international units",
+            "internationale eenheden",
+        ] {
             assert_eq!(s.parse::<Unit>(), Ok(Unit::Iu), "{s}");
         }
         assert_eq!("milligram".parse::<Unit>(), Ok(Unit::Mg));

@@ -1,0 +1,206 @@
+//! Vitamin K form mentions (table `forms`).
+//!
+//! Counted always: chemical names and codes (menaquinone-7, MK7, K2-7,
+//! menatetrenon, phylloquinone, menaquinone, the bare abbreviation "MK"), and
+//! ranges "MK-4 tot MK-13" as one item. Never counted: "vitamin K2", "VK2",
+//! "vitamins K2 and D3" and hyphenated compounds ("K2-rich") — these name the
+//! nutrient. A bare "K1"/"K2" counts only on a line that names both K1 and K2,
+//! because only there does the text compare the forms ("90% K1 en 10% K2").
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::lexicon;
+use crate::model::{row_id, Document, FormMention, LineKind};
+use crate::values::MkForm;
+
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[^\p{L}\p{N}])(MK[\s-]?(\d{1,2})\s*(?:tot(?:\s+en\s+met)?|to|through|t/m|-|–|—)\s*MK[\s-]?(\d{1,2}))(?:$|[^\p{L}\p{N}])")
+        .expect("range regex compiles")
+});
+
+static CHEMICAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\p{{L}}\p{{N}}])((?:{}))(?:$|[^\p{{L}}\p{{N}}])",
+        lexicon::FORM_SOURCES.join("|")
+    ))
+    .expect("form patterns from data/forms.tsv compile")
+});
+
+/// A bare "K1"/"K2" token (case-sensitive: "k2" in running text is rare and
+/// ambiguous).
+static BARE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\p{L}\p{N}])(K[12])(?:$|[^\p{L}\p{N}])").expect("regex"));
+
+/// "vitamin(e)(s) " right before a token: the token names the nutrient.
+static VITAMIN_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:vitamin(?:e|es|s|en)?\s+$|vitamin(?:e|es|s|en)?\s+[A-Z]\d{0,2}\s*(?:,|and|en|&|or|of|/|\+)\s*$)")
+        .expect("regex")
+});
+
+static NAMES_K1: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[^\p{L}\p{N}])(?:K1|phylloquinone|fylloquinon|phytomenadione|fytomenadion)(?:$|[^\p{L}\p{N}])")
+        .expect("regex")
+});
+
+static NAMES_K2: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[^\p{L}\p{N}])(?:K2|MK[\s-]?\d{1,2}|menaquinon\w*|menachinon\w*|menatetrenon\w*)(?:$|[^\p{L}\p{N}])")
+        .expect("regex")
+});
+
+/// Form mentions in one line of text: `(byte offset, as written, form)`.
+pub fn forms_in_line(text: &str) -> Vec<(usize, String, MkForm)> {
+    let mut out: Vec<(usize, String, MkForm)> = Vec::new();
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    for c in RANGE.captures_iter(text) {
+        let (Some(m), Some(a), Some(b)) = (c.get(1), c.get(2), c.get(3)) else {
+            continue;
+        };
+        let (Ok(a), Ok(b)) = (a.as_str().parse::<u8>(), b.as_str().parse::<u8>()) else {
+            continue;
+        };
+        if let Ok(f) = format!("MK-{a}..MK-{b}").parse::<MkForm>() {
+            out.push((m.start(), m.as_str().to_string(), f));
+            taken.push((m.start(), m.end()));
+        }
+    }
+    let overlaps =
+        |s: usize, e: usize, taken: &[(usize, usize)]| taken.iter().any(|&(a, b)| s < b && a < e);
+    let mut pos = 0;
+    while pos < text.len() {
+        let Some(c) = CHEMICAL.captures_at(text, pos) else {
+            break;
+        };
+        let Some(m) = c.get(1) else { break };
+        pos = m.end();
+        if overlaps(m.start(), m.end(), &taken) {
+            continue;
+        }
+        if let Ok(f) = m.as_str().parse::<MkForm>() {
+            out.push((m.start(), m.as_str().to_string(), f));
+            taken.push((m.start(), m.end()));
+        }
+    }
+    if NAMES_K1.is_match(text) && NAMES_K2.is_match(text) {
+        let mut pos = 0;
+        while pos < text.len() {
+            let Some(c) = BARE.captures_at(text, pos) else {
+                break;
+            };
+            let Some(m) = c.get(1) else { break };
+            pos = m.end();
+            if overlaps(m.start(), m.end(), &taken) {
+                continue;
+            }
+            if text[m.end()..].starts_with('-') || VITAMIN_BEFORE.is_match(&text[..m.start()]) {
+                continue;
+            }
+            let f = if m.as_str() == "K1" {
+                MkForm::K1
+            } else {
+                MkForm::K2
+            };
+            out.push((m.start(), m.as_str().to_string(), f));
+        }
+    }
+    out.sort_by_key(|x| x.0);
+    out
+}
+
+/// Every form mention of a document.
+pub fn extract_forms(doc: &Document) -> Vec<FormMention> {
+    let mut out = Vec::new();
+    for line in &doc.lines {
+        if line.kind == LineKind::Blank {
+            continue;
+        }
+        for (offset, raw, form) in forms_in_line(&line.text) {
+            let lang = line
+                .sentences
+                .iter()
+                .rev()
+                .find(|s| s.start <= offset)
+                .or(line.sentences.first())
+                .map_or(doc.lang, |s| s.lang);
+            out.push(FormMention {
+                id: row_id(
+                    "forms",
+                    &[&doc.id, &line.no.to_string(), &offset.to_string()],
+                ),
+                doc: doc.id.clone(),
+                line: line.no,
+                offset,
+                lang,
+                form_raw: raw,
+                form: form.to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// Convenience for tests and callers without a document.
+pub fn form_codes(text: &str) -> Vec<String> {
+    forms_in_line(text)
+        .into_iter()
+        .map(|(_, _, f)| f.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chemical_names_always_count() {
+        assert_eq!(
+            form_codes(
+                "Vitamine K2 (menachinon) is een verzamelnaam voor menachinonen (MK-4 tot MK-13)."
+            ),
+            vec!["K2", "K2", "MK-4..MK-13"]
+        );
+        assert_eq!(
+            form_codes("Menaquinone-7 (MK-7) and menatetrenone"),
+            vec!["MK-7", "MK-7", "MK-4"]
+        );
+        assert_eq!(
+            form_codes("The most effective form is MK7, not MK 4."),
+            vec!["MK-7", "MK-4"]
+        );
+        assert_eq!(
+            form_codes("A role of Vitamin K2-7 in neuropathy"),
+            vec!["MK-7"]
+        );
+        assert_eq!(
+            form_codes("de afkorting MK gevolgd door een nummer"),
+            vec!["K2"]
+        );
+        assert_eq!(form_codes("fylloquinon uit bladgroenten"), vec!["K1"]);
+    }
+
+    #[test]
+    fn nutrient_names_never_count() {
+        assert!(form_codes("Vitamin K2 and vitamin K1 are different; VK2 helps.").is_empty());
+        assert!(form_codes("Eat K2-rich foods; K2-suppletie helpt.").is_empty());
+        assert!(form_codes("Vitamine D3 en K2 werken samen.").is_empty());
+    }
+
+    #[test]
+    fn bare_k1_k2_only_when_compared() {
+        assert_eq!(
+            form_codes("Voeding bevat 90% K1 en slechts 10% K2."),
+            vec!["K1", "K2"]
+        );
+        assert_eq!(
+            form_codes("It works better than K1 or other K2 forms."),
+            vec!["K1", "K2"]
+        );
+        assert_eq!(
+            form_codes("Naast vitamine K1 is er zijn tegenhanger K2."),
+            vec!["K2"]
+        );
+        assert!(form_codes("Which form of K2 is best?").is_empty());
+        assert!(form_codes("Eating more vitamin K1 and K2 lowers risk.").is_empty());
+    }
+}
