@@ -6,8 +6,11 @@
 //! in [`values`] and the curated knowledge (food names, units, measures) in
 //! [`lexicon`], loaded from the TSV files under `data/`.
 
+pub mod emit;
 pub mod extract;
 pub mod ingest;
 pub mod lexicon;
 pub mod model;
+pub mod normalize;
+pub mod reconcile;
 pub mod values;

@@ -108,6 +108,33 @@ pub fn forms_in_line(text: &str) -> Vec<(usize, String, MkForm)> {
     out
 }
 
+/// Form mentions of a line; a table row is read cell by cell, because glued
+/// cells ("FormMK-7") hide the word boundary before the name.
+fn forms_in_cells(line: &crate::model::Line) -> Vec<(usize, String, MkForm)> {
+    if !matches!(line.kind, LineKind::TableRow | LineKind::TableHeader) || line.cells.len() < 2 {
+        return forms_in_line(&line.text);
+    }
+    let mut out = Vec::new();
+    let mut from = 0;
+    for cell in &line.cells {
+        let Some(at) = line
+            .text
+            .get(from..)
+            .and_then(|r| r.find(cell.as_str()))
+            .map(|p| from + p)
+        else {
+            continue;
+        };
+        out.extend(
+            forms_in_line(cell)
+                .into_iter()
+                .map(|(o, r, f)| (o + at, r, f)),
+        );
+        from = at + cell.len();
+    }
+    out
+}
+
 /// Every form mention of a document.
 pub fn extract_forms(doc: &Document) -> Vec<FormMention> {
     let mut out = Vec::new();
@@ -115,7 +142,7 @@ pub fn extract_forms(doc: &Document) -> Vec<FormMention> {
         if line.kind == LineKind::Blank {
             continue;
         }
-        for (offset, raw, form) in forms_in_line(&line.text) {
+        for (offset, raw, form) in forms_in_cells(line) {
             let lang = line
                 .sentences
                 .iter()

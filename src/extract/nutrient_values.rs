@@ -290,7 +290,20 @@ fn foods_for(doc: &Document, li: usize, si: usize, a: &AmountMention) -> Vec<Men
         return foods;
     }
     if let Some(lf) = label_food {
-        return vec![lf];
+        // "Cheese – Hard cheeses like Gouda … They offer 50 to 90 mcg": the
+        // item's subject refines its label
+        let refined = si
+            .checked_sub(1)
+            .and_then(|p| line.sentences.get(p))
+            .and_then(|prev| {
+                mentions::foods(&prev.text).into_iter().find(|f| {
+                    f.value.canonical != lf.value.canonical
+                        && f.value
+                            .canonical
+                            .ends_with(&format!(" {}", lf.value.canonical))
+                })
+            });
+        return vec![refined.unwrap_or(lf)];
     }
     if si > 0 {
         if let Some(prev) = line.sentences.get(si - 1) {
@@ -384,7 +397,7 @@ mod tests {
             vec![
                 "natto vitamin K2 approx150-150 ug per 1 tablespoon",
                 "eel vitamin K2 63-63 ug per 100 g",
-                "cheese vitamin K2 50-90 ug per 100 g",
+                "hard cheese vitamin K2 50-90 ug per 100 g",
             ]
         );
     }

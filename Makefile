@@ -1,0 +1,39 @@
+# nutripipe — the commands a user and a developer need.
+#   make pipeline   regenerate processed/ from raw/
+#   make test       run the whole test suite (installs pandoc when missing)
+#   make check      fmt, clippy, tests and the dev-gold score (needs ../shared)
+
+# Builds are shared across clones and sessions (polars is slow to compile).
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/nutripipe-target
+CARGO ?= cargo
+BIN := $(CARGO_TARGET_DIR)/release/nutripipe
+SHARED ?= ../shared
+
+.PHONY: pipeline build test tools check fmt clippy score clean
+
+build:
+	$(CARGO) build --release --locked
+
+pipeline: build
+	$(BIN) run --raw raw --out processed
+
+tools:
+	./scripts/ensure-tools.sh
+
+test: tools
+	$(CARGO) test --release --locked
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+
+score: pipeline
+	python3 $(SHARED)/tools/score.py --gold $(SHARED)/gold --out processed
+
+check: fmt clippy test score
+
+clean:
+	$(CARGO) clean
+	rm -rf processed/.cache

@@ -1,0 +1,265 @@
+//! Stage 5: write the output set — every table as CSV and JSON,
+//! `datapackage.json`, `report.md` (and whatever the reference writers add).
+//!
+//! The whole set is written into a fresh folder beside `--out` and then swapped
+//! in with renames, so a run that dies half-way leaves the previous complete set
+//! in place, never a mix of old and new files.
+
+pub mod datapackage;
+pub mod report;
+pub mod table;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::model::Dataset;
+use table::TableRow;
+
+/// Why the outputs could not be written.
+#[derive(Debug, Error)]
+pub enum EmitError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write CSV {path}: {source}")]
+    Csv { path: PathBuf, source: csv::Error },
+    #[error("output folder {0} must not be the raw folder or contain it")]
+    OutContainsRaw(PathBuf),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EmitError + '_ {
+    move |source| EmitError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Options of the writers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EmitOptions {
+    /// Prefix text cells that start with `=`, `+`, `-` or `@` with `'` so that a
+    /// spreadsheet does not run them as formulas (OWASP CSV injection).
+    pub excel_safe: bool,
+}
+
+fn excel_guard(s: String, on: bool) -> String {
+    if on && s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
+/// CSV text of a table (RFC 4180, `\n` line ends, quoted only where needed).
+pub fn csv_string<T: TableRow>(rows: &[T], opts: EmitOptions) -> Result<String, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::new());
+    w.write_record(T::schema().iter().map(|f| f.name))?;
+    for r in rows {
+        let cells: Vec<String> = r
+            .cells()
+            .into_iter()
+            .zip(T::schema())
+            .map(|(c, f)| {
+                let text = c.csv();
+                if f.ty == table::FieldType::String || f.ty == table::FieldType::List {
+                    excel_guard(text, opts.excel_safe)
+                } else {
+                    text
+                }
+            })
+            .collect();
+        w.write_record(&cells)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// JSON text of a table (pretty-printed array of objects).
+pub fn json_string<T: TableRow>(rows: &[T]) -> String {
+    let mut s = serde_json::to_string_pretty(&table::to_json(rows)).unwrap_or_else(|_| "[]".into());
+    s.push('\n');
+    s
+}
+
+fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), EmitError> {
+    let path = dir.join(name);
+    let mut f = fs::File::create(&path).map_err(io_err(&path))?;
+    f.write_all(content.as_bytes()).map_err(io_err(&path))?;
+    f.sync_all().map_err(io_err(&path))?;
+    Ok(())
+}
+
+fn write_table<T: TableRow>(dir: &Path, rows: &[T], opts: EmitOptions) -> Result<(), EmitError> {
+    let csv_name = format!("{}.csv", T::NAME);
+    let csv = csv_string(rows, opts).map_err(|source| EmitError::Csv {
+        path: dir.join(&csv_name),
+        source,
+    })?;
+    write_file(dir, &csv_name, &csv)?;
+    write_file(dir, &format!("{}.json", T::NAME), &json_string(rows))
+}
+
+/// Write every file of the output set into `dir` (which must exist).
+pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), EmitError> {
+    let ex = &ds.extracted;
+    write_table(dir, &ex.nutrient_values, opts)?;
+    write_table(dir, &ex.dosages, opts)?;
+    write_table(dir, &ex.references, opts)?;
+    write_table(dir, &ex.citations, opts)?;
+    write_table(dir, &ex.forms, opts)?;
+    write_table(dir, &ds.consensus, opts)?;
+    write_table(dir, &ds.discrepancies, opts)?;
+    write_file(dir, "datapackage.json", &datapackage::datapackage_json())?;
+    write_file(dir, "report.md", &report::report_md(ds))?;
+    Ok(())
+}
+
+/// Write the output set to `out` atomically: into a temporary folder beside it,
+/// then swapped in by renames. Files in `out` that are not part of the set are
+/// carried over (a user's notes, a cache).
+pub fn write_outputs(
+    out: &Path,
+    raw: &Path,
+    ds: &Dataset,
+    opts: EmitOptions,
+) -> Result<(), EmitError> {
+    let out_abs = absolute(out);
+    if absolute(raw).starts_with(&out_abs) {
+        return Err(EmitError::OutContainsRaw(out.to_path_buf()));
+    }
+    let parent = out_abs
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    let name = out_abs
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "processed".into());
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.new-{pid}"));
+    let old = parent.join(format!(".{name}.old-{pid}"));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
+    }
+    fs::create_dir(&tmp).map_err(io_err(&tmp))?;
+    let result = (|| {
+        write_set(&tmp, ds, opts)?;
+        if out_abs.is_dir() {
+            carry_over(&out_abs, &tmp)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if out_abs.exists() {
+        fs::rename(&out_abs, &old).map_err(io_err(&out_abs))?;
+        if let Err(e) = fs::rename(&tmp, &out_abs) {
+            // put the old set back
+            let _ = fs::rename(&old, &out_abs);
+            return Err(io_err(&out_abs)(e));
+        }
+        fs::remove_dir_all(&old).map_err(io_err(&old))?;
+    } else {
+        fs::rename(&tmp, &out_abs).map_err(io_err(&out_abs))?;
+    }
+    Ok(())
+}
+
+/// Files of the previous set that the new set does not write (kept, not lost).
+fn carry_over(old: &Path, new: &Path) -> Result<(), EmitError> {
+    for entry in fs::read_dir(old).map_err(io_err(old))? {
+        let entry = entry.map_err(io_err(old))?;
+        let target = new.join(entry.file_name());
+        if !target.exists() {
+            fs::rename(entry.path(), &target).map_err(io_err(&entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    // normalise "." and ".." without touching the file system
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FormMention, Lang};
+
+    #[test]
+    fn csv_quotes_only_where_needed_and_guards_formulas() {
+        let rows = vec![FormMention {
+            id: "x".into(),
+            doc: "d".into(),
+            line: 3,
+            offset: 0,
+            lang: Lang::Nl,
+            form_raw: "=MK7, \"raw\"".into(),
+            form: "MK-7".into(),
+        }];
+        let plain = csv_string(&rows, EmitOptions::default()).unwrap();
+        assert_eq!(
+            plain,
+            "id,doc,line,lang,form_raw,form\nx,d,3,nl,\"=MK7, \"\"raw\"\"\",MK-7\n"
+        );
+        let safe = csv_string(&rows, EmitOptions { excel_safe: true }).unwrap();
+        assert!(safe.contains("\"'=MK7"));
+    }
+
+    #[test]
+    fn atomic_swap_replaces_the_set_and_keeps_foreign_files() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("out");
+        let raw = t.path().join("raw");
+        fs::create_dir_all(&raw).unwrap();
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join("notes.txt"), "mine").unwrap();
+        fs::write(out.join("forms.csv"), "stale").unwrap();
+        write_outputs(&out, &raw, &Dataset::default(), EmitOptions::default()).unwrap();
+        assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        assert!(fs::read_to_string(out.join("forms.csv"))
+            .unwrap()
+            .starts_with("id,doc"));
+        assert!(out.join("datapackage.json").exists());
+        let leftovers: Vec<_> = fs::read_dir(t.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty());
+        assert!(
+            write_outputs(t.path(), &raw, &Dataset::default(), EmitOptions::default()).is_err()
+        );
+    }
+}

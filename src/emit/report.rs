@@ -1,0 +1,225 @@
+//! `report.md`: the audit for a person. Summary first (what was read, what
+//! went wrong reading it, how many rows), then every discrepancy grouped by kind,
+//! most severe first, each with the source lines it rests on, then the
+//! reconciled figures.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::model::{Dataset, Discrepancy, Severity};
+use crate::values::format_number;
+
+/// Longest quote shown in the report; longer lines are cut with "…".
+const QUOTE_MAX: usize = 400;
+
+fn cut(s: &str) -> String {
+    if s.chars().count() <= QUOTE_MAX {
+        s.to_string()
+    } else {
+        let t: String = s.chars().take(QUOTE_MAX).collect();
+        format!("{t}…")
+    }
+}
+
+/// Escape text for a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Rows per table and document.
+fn per_doc_counts(ds: &Dataset) -> BTreeMap<String, [usize; 5]> {
+    let mut m: BTreeMap<String, [usize; 5]> = ds
+        .documents
+        .iter()
+        .map(|d| (d.id.clone(), [0; 5]))
+        .collect();
+    let ex = &ds.extracted;
+    let mut bump = |doc: &str, i: usize| {
+        if let Some(c) = m.get_mut(doc) {
+            c[i] += 1;
+        }
+    };
+    ex.nutrient_values.iter().for_each(|r| bump(&r.doc, 0));
+    ex.dosages.iter().for_each(|r| bump(&r.doc, 1));
+    ex.references.iter().for_each(|r| bump(&r.doc, 2));
+    ex.citations.iter().for_each(|r| bump(&r.doc, 3));
+    ex.forms.iter().for_each(|r| bump(&r.doc, 4));
+    m
+}
+
+fn write_discrepancy(out: &mut String, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
+    let _ = writeln!(
+        out,
+        "- **{}** ({}): {}",
+        d.subject,
+        d.severity.as_str(),
+        d.detail
+    );
+    for w in &d.r#where {
+        match quotes.get(w) {
+            Some(q) => {
+                let _ = writeln!(out, "  - `{w}`: “{}”", cut(q));
+            }
+            None => {
+                let _ = writeln!(out, "  - `{w}`");
+            }
+        }
+    }
+}
+
+/// The report as Markdown.
+pub fn report_md(ds: &Dataset) -> String {
+    let mut o = String::new();
+    let ex = &ds.extracted;
+    let _ = writeln!(o, "# nutripipe report\n");
+    let _ = writeln!(o, "## Summary\n");
+    let _ = writeln!(
+        o,
+        "{} documents read, {} input problems, {} discrepancies.\n",
+        ds.documents.len(),
+        ds.warnings.len(),
+        ds.discrepancies.len()
+    );
+    let _ = writeln!(o, "| table | rows |\n|---|---:|");
+    for (name, n) in [
+        ("nutrient_values", ex.nutrient_values.len()),
+        ("dosages", ex.dosages.len()),
+        ("references", ex.references.len()),
+        ("citations", ex.citations.len()),
+        ("forms", ex.forms.len()),
+        ("food_consensus", ds.consensus.len()),
+        ("discrepancies", ds.discrepancies.len()),
+    ] {
+        let _ = writeln!(o, "| {name} | {n} |");
+    }
+    let _ = writeln!(o, "\n### Documents\n");
+    let _ = writeln!(
+        o,
+        "| doc | file | lang | lines | encoding | nutrient_values | dosages | references | citations | forms |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|"
+    );
+    let counts = per_doc_counts(ds);
+    for d in &ds.documents {
+        let c = counts.get(&d.id).copied().unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&d.id),
+            cell(&d.file),
+            d.lang,
+            d.lines,
+            d.encoding,
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4]
+        );
+    }
+
+    let _ = writeln!(o, "\n## Input problems\n");
+    if ds.warnings.is_empty() {
+        let _ = writeln!(o, "None: every file was read as clean UTF-8 text.");
+    } else {
+        let _ = writeln!(o, "| file | line | kind | problem |\n|---|---:|---|---|");
+        for w in &ds.warnings {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                cell(&w.file),
+                w.line.map(|l| l.to_string()).unwrap_or_default(),
+                w.kind,
+                cell(&w.message)
+            );
+        }
+    }
+
+    let _ = writeln!(o, "\n## Discrepancies\n");
+    if ds.discrepancies.is_empty() {
+        let _ = writeln!(o, "None found.");
+    } else {
+        let mut kinds: BTreeMap<(Severity, String), Vec<&Discrepancy>> = BTreeMap::new();
+        for d in &ds.discrepancies {
+            kinds
+                .entry((d.severity, d.kind.clone()))
+                .or_default()
+                .push(d);
+        }
+        let _ = writeln!(o, "| kind | severity | count |\n|---|---|---:|");
+        for ((sev, kind), v) in &kinds {
+            let _ = writeln!(o, "| {kind} | {} | {} |", sev.as_str(), v.len());
+        }
+        for ((sev, kind), v) in &kinds {
+            let _ = writeln!(o, "\n### {kind} ({})\n", sev.as_str());
+            for d in v {
+                write_discrepancy(&mut o, d, &ds.quotes);
+            }
+        }
+    }
+
+    let _ = writeln!(o, "\n## Reconciled food values\n");
+    if ds.consensus.is_empty() {
+        let _ = writeln!(o, "No food values to reconcile.");
+    } else {
+        let _ = writeln!(
+            o,
+            "| food | nutrient | basis | values | docs | min | max | median | spread | status |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|"
+        );
+        for c in &ds.consensus {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                cell(&c.food),
+                c.nutrient,
+                c.basis,
+                c.n_values,
+                c.n_docs,
+                format_number(c.min),
+                format_number(c.max),
+                format_number(c.median),
+                format_number((c.spread * 100.0).round() / 100.0),
+                c.status
+            );
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DocSummary, Lang, Warning};
+
+    #[test]
+    fn lists_warnings_and_discrepancies_with_quotes() {
+        let mut ds = Dataset::default();
+        ds.documents.push(DocSummary {
+            id: "a".into(),
+            file: "a.txt".into(),
+            lang: Lang::En,
+            lines: 3,
+            encoding: "UTF-8".into(),
+        });
+        ds.warnings.push(Warning {
+            file: "bad.txt".into(),
+            line: None,
+            kind: "undecodable_file".into(),
+            message: "skipped: binary".into(),
+        });
+        ds.discrepancies.push(Discrepancy {
+            id: "1".into(),
+            kind: "value_conflict".into(),
+            severity: Severity::Warning,
+            subject: "natto / vitamin K2 per tablespoon".into(),
+            detail: "Sources disagree.".into(),
+            docs: vec!["a".into()],
+            evidence: vec![],
+            r#where: vec!["a:2".into()],
+        });
+        ds.quotes
+            .insert("a:2".into(), "Natto (1 tablespoon)~100 mcg".into());
+        let r = report_md(&ds);
+        assert!(r.contains("| bad.txt |  | undecodable_file | skipped: binary |"));
+        assert!(r.contains("### value_conflict (warning)"));
+        assert!(r.contains("`a:2`: “Natto (1 tablespoon)~100 mcg”"));
+    }
+}

@@ -1,0 +1,212 @@
+//! Runs the `nutripipe` binary as a user does: on the committed `raw/`, on
+//! damaged inputs, and on mistakes in the command line.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TABLES: &[&str] = &[
+    "nutrient_values",
+    "dosages",
+    "references",
+    "citations",
+    "forms",
+    "food_consensus",
+    "discrepancies",
+];
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nutripipe"))
+}
+
+fn raw_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("raw")
+}
+
+fn run(raw: &Path, out: &Path, extra: &[&str]) -> Output {
+    bin()
+        .arg("run")
+        .arg("--raw")
+        .arg(raw)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("binary runs")
+}
+
+fn read_json(path: &Path) -> Vec<serde_json::Value> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str::<serde_json::Value>(&text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn run_on_raw_writes_every_file_with_rows() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let o = run(&raw_dir(), &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for table in TABLES {
+        let csv = fs::read_to_string(out.join(format!("{table}.csv"))).unwrap();
+        assert!(
+            csv.starts_with("id,") || csv.starts_with("food,"),
+            "{table}: {csv:.80}"
+        );
+        assert!(!csv.contains('\r'));
+        read_json(&out.join(format!("{table}.json")));
+    }
+    assert!(out.join("datapackage.json").exists());
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("## Summary"));
+    let nv = read_json(&out.join("nutrient_values.json"));
+    assert!(nv.len() >= 15, "{} nutrient values", nv.len());
+    let natto = nv
+        .iter()
+        .find(|r| r["food"] == "natto" && r["doc"] == "001_d429aa1c3b59cba9" && r["line"] == 29)
+        .expect("natto row of 001");
+    assert_eq!(natto["value_ug_min"], 100);
+    assert_eq!(natto["basis_unit"], "tablespoon");
+    assert_eq!(natto["qualifier"], "approx");
+    let forms = read_json(&out.join("forms.json"));
+    assert!(forms.iter().any(|r| r["form"] == "MK-4..MK-13"));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("5 documents"), "{stderr}");
+}
+
+#[test]
+fn runs_are_byte_identical_whatever_the_thread_count() {
+    let t = tempfile::tempdir().unwrap();
+    let a = t.path().join("a");
+    let b = t.path().join("b");
+    assert!(run(&raw_dir(), &a, &["--jobs", "1", "--quiet"])
+        .status
+        .success());
+    assert!(run(&raw_dir(), &b, &["--jobs", "2", "--quiet"])
+        .status
+        .success());
+    let mut names: Vec<_> = fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 16);
+    for n in names {
+        assert_eq!(
+            fs::read(a.join(&n)).unwrap(),
+            fs::read(b.join(&n)).unwrap(),
+            "{n:?} differs"
+        );
+    }
+}
+
+#[test]
+fn bad_files_are_reported_and_the_rest_is_unchanged() {
+    let t = tempfile::tempdir().unwrap();
+    let raw = t.path().join("raw");
+    copy_dir(&raw_dir(), &raw);
+    // Windows-1252: "Natto bevat ongeveer 100 µg vitamine K2 per eetlepel – véél."
+    let mut cp1252 = b"Natto bevat ongeveer 100 ".to_vec();
+    cp1252.push(0xB5);
+    cp1252.extend_from_slice(b"g vitamine K2 per eetlepel ");
+    cp1252.push(0x96);
+    cp1252.extend_from_slice(b" v\xE9\xE9l.\n");
+    fs::write(raw.join("legacy 1252.txt"), cp1252).unwrap();
+    fs::write(raw.join("empty.txt"), b"").unwrap();
+    fs::write(
+        raw.join("image.txt"),
+        [
+            0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H',
+        ],
+    )
+    .unwrap();
+
+    let clean = t.path().join("clean");
+    let dirty = t.path().join("dirty");
+    assert!(run(&raw_dir(), &clean, &["--quiet"]).status.success());
+    let o = run(&raw, &dirty, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let report = fs::read_to_string(dirty.join("report.md")).unwrap();
+    assert!(
+        report.contains("legacy 1252.txt") && report.contains("not valid UTF-8"),
+        "{report}"
+    );
+    assert!(
+        report.contains("empty.txt") && report.contains("empty"),
+        "{report}"
+    );
+    assert!(
+        report.contains("image.txt") && report.contains("binary"),
+        "{report}"
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("image.txt") && stderr.contains("empty.txt"),
+        "{stderr}"
+    );
+
+    // the decoded legacy file yields its row
+    let nv = read_json(&dirty.join("nutrient_values.json"));
+    let legacy: Vec<_> = nv.iter().filter(|r| r["doc"] == "legacy 1252").collect();
+    assert_eq!(legacy.len(), 1, "{legacy:?}");
+    assert_eq!(legacy[0]["value_ug_min"], 100);
+    // the other documents' rows are unchanged
+    for table in [
+        "nutrient_values",
+        "forms",
+        "dosages",
+        "references",
+        "citations",
+    ] {
+        let a = read_json(&clean.join(format!("{table}.json")));
+        let b: Vec<_> = read_json(&dirty.join(format!("{table}.json")))
+            .into_iter()
+            .filter(|r| r["doc"] != "legacy 1252")
+            .collect();
+        assert_eq!(a, b, "{table} changed");
+    }
+}
+
+#[test]
+fn failures_exit_non_zero_with_one_line() {
+    let t = tempfile::tempdir().unwrap();
+    let o = run(&t.path().join("nope"), &t.path().join("out"), &[]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("does not exist"));
+
+    let empty = t.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let o = run(&empty, &t.path().join("out"), &[]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no input files"));
+
+    let blocker = t.path().join("file");
+    fs::write(&blocker, "x").unwrap();
+    let o = run(&raw_dir(), &blocker.join("out"), &["--quiet"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn help_describes_the_commands() {
+    let o = bin().arg("run").arg("--help").output().unwrap();
+    let h = String::from_utf8_lossy(&o.stdout);
+    for flag in ["--raw", "--out", "--quiet", "--jobs", "--excel-safe"] {
+        assert!(h.contains(flag), "{h}");
+    }
+}
