@@ -6,5 +6,8 @@
 //! in [`values`] and the curated knowledge (food names, units, measures) in
 //! [`lexicon`], loaded from the TSV files under `data/`.
 
+pub mod emit;
+pub mod extract;
 pub mod ingest;
 pub mod model;
+pub mod values;

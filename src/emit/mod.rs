@@ -1,0 +1,4 @@
+//! Writers for the output formats that are not plain tables.
+
+pub mod bibtex;
+pub mod csl;

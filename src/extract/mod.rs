@@ -1,0 +1,4 @@
+//! Stage 2: turn documents into rows.
+
+pub mod citations;
+pub mod references;
