@@ -61,10 +61,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             enc.name()
         ));
         if had_errors {
-            notes.push(format!(
-                "undecodable bytes replaced by U+FFFD ({})",
-                enc.name()
-            ));
+            notes.push(format!("undecodable bytes replaced by U+FFFD ({})", enc.name()));
         }
         (cow.into_owned(), enc.name().to_string())
     };
@@ -165,9 +162,7 @@ mod tests {
 
     #[test]
     fn binary_is_refused() {
-        let png = [
-            0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d,
-        ];
+        let png = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d];
         assert_eq!(decode(&png), Err(DecodeError::Binary));
     }
 

@@ -47,10 +47,7 @@ pub fn list_sources(raw: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>), IngestEr
     })?;
     let mut files = Vec::new();
     let mut warnings = Vec::new();
-    for entry in walkdir::WalkDir::new(raw)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+    for entry in walkdir::WalkDir::new(raw).follow_links(true).sort_by_file_name() {
         match entry {
             Ok(e) => {
                 if !e.file_type().is_file() {

@@ -152,9 +152,7 @@ fn is_heading(t: &str, next_blank_or_text: bool) -> bool {
         && words <= 12
         && !ends_sentence(t)
         && next_blank_or_text
-        && t.chars()
-            .next()
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        && t.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
 /// Classify every line and recover tables, labels and sections.
@@ -278,14 +276,8 @@ mod tests {
         assert_eq!(l[2].kind, LineKind::TableHeader);
         assert_eq!(l[2].cells, vec!["Food", "K2 content"]);
         assert_eq!(l[3].kind, LineKind::TableRow);
-        assert_eq!(
-            l[3].cells,
-            vec!["Natto (1 tablespoon)", "~100 mcg (very rich)"]
-        );
-        assert_eq!(
-            l[4].cells,
-            vec!["Butter from grass-fed cows", "2-4 mcg per 10 g"]
-        );
+        assert_eq!(l[3].cells, vec!["Natto (1 tablespoon)", "~100 mcg (very rich)"]);
+        assert_eq!(l[4].cells, vec!["Butter from grass-fed cows", "2-4 mcg per 10 g"]);
         assert_eq!(l[5].cells[0], "Egg yolk, chicken, liver, beef");
         assert_eq!(l[5].table_header, Some(2));
     }

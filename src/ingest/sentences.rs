@@ -8,59 +8,10 @@
 /// Abbreviations after which a period does not end a sentence (lower case,
 /// without the final period).
 const ABBREVIATIONS: &[&str] = &[
-    "e.g",
-    "i.e",
-    "etc",
-    "vs",
-    "ca",
-    "approx",
-    "bijv",
-    "bv",
-    "bijvoorbeeld",
-    "o.a",
-    "m.a.w",
-    "z.g",
-    "zgn",
-    "nl",
-    "resp",
-    "dr",
-    "prof",
-    "mr",
-    "mrs",
-    "ms",
-    "st",
-    "nr",
-    "no",
-    "fig",
-    "al",
-    "vol",
-    "pp",
-    "p",
-    "ed",
-    "eds",
-    "jr",
-    "sr",
-    "inc",
-    "ltd",
-    "max",
-    "min",
-    "incl",
-    "excl",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "okt",
-    "nov",
-    "dec",
-    "mg",
-    "i.e",
+    "e.g", "i.e", "etc", "vs", "ca", "approx", "bijv", "bv", "bijvoorbeeld", "o.a", "m.a.w", "z.g",
+    "zgn", "nl", "resp", "dr", "prof", "mr", "mrs", "ms", "st", "nr", "no", "fig", "al", "vol",
+    "pp", "p", "ed", "eds", "jr", "sr", "inc", "ltd", "max", "min", "incl", "excl", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "okt", "nov", "dec", "mg", "i.e",
 ];
 
 /// Split `text` into `(byte offset, sentence)` pairs. Offsets index into `text`.
@@ -92,13 +43,9 @@ pub fn split_sentences(text: &str) -> Vec<(usize, &str)> {
             let has_ws = ws_end > j;
             let next = text[ws_end..].chars().next();
             let opens = next.is_some_and(|ch| {
-                ch.is_uppercase()
-                    || ch.is_ascii_digit()
-                    || matches!(ch, '"' | '“' | '‘' | '(' | '[' | '-' | '•')
+                ch.is_uppercase() || ch.is_ascii_digit() || matches!(ch, '"' | '“' | '‘' | '(' | '[' | '-' | '•')
             });
-            if (has_ws && opens || ws_end >= text.len())
-                && !(c == b'.' && is_abbreviation(&text[start..i]))
-            {
+            if (has_ws && opens || ws_end >= text.len()) && !(c == b'.' && is_abbreviation(&text[start..i])) {
                 let s = text[start..j].trim();
                 if !s.is_empty() {
                     let lead = text[start..j].len() - text[start..j].trim_start().len();
@@ -155,11 +102,7 @@ mod tests {
     fn splits_english_and_dutch() {
         assert_eq!(
             texts("Natto is rich. It contains about 150 mcg per tablespoon. Eat it!"),
-            vec![
-                "Natto is rich.",
-                "It contains about 150 mcg per tablespoon.",
-                "Eat it!"
-            ]
+            vec!["Natto is rich.", "It contains about 150 mcg per tablespoon.", "Eat it!"]
         );
         assert_eq!(
             texts("Een portie (50 g) kan tot 500 µg bevatten. Dat is veel."),
@@ -171,15 +114,9 @@ mod tests {
     fn keeps_abbreviations_and_decimals() {
         assert_eq!(
             texts("Vette vis (bijv. zalm) levert ca. 1.5 µg per 100 g. Dat klopt."),
-            vec![
-                "Vette vis (bijv. zalm) levert ca. 1.5 µg per 100 g.",
-                "Dat klopt."
-            ]
+            vec!["Vette vis (bijv. zalm) levert ca. 1.5 µg per 100 g.", "Dat klopt."]
         );
-        assert_eq!(
-            texts("See Smith J. et al. for more. Next."),
-            vec!["See Smith J. et al. for more.", "Next."]
-        );
+        assert_eq!(texts("See Smith J. et al. for more. Next."), vec!["See Smith J. et al. for more.", "Next."]);
     }
 
     #[test]
