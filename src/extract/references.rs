@@ -1005,6 +1005,83 @@ mod tests {
         );
     }
 
+    /// (entry, authors, et_al, year, title, journal, volume, issue, pages, doi)
+    type Case<'a> = (
+        &'a str,
+        &'a [&'a str],
+        bool,
+        i64,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+    );
+
+    #[test]
+    fn damaged_and_mixed_layouts() {
+        let cases: &[Case] = &[
+            (
+                "Pettersen, A., Holm, B., et al., Retinol turnover in the os- teoblast. Bone Res, 2004. 115(6): p. 515-24.",
+                &["Pettersen, A", "Holm, B"], true, 2004,
+                "Retinol turnover in the os- teoblast", "Bone Res", "115", "6", "515-524", "",
+            ),
+            (
+                "Quist, T. H. (2012). Leafy greens and clotting. Nordic Food Journal, 45(02), 77-81. DOI:http://dx.doi.org/10.8888/NFJ.45.77",
+                &["Quist, TH"], false, 2012,
+                "Leafy greens and clotting", "Nordic Food Journal", "45", "02", "77-81", "10.8888/nfj.45.77",
+            ),
+            (
+                "H. Abel and K. Brun, \"Measuring phylloquinone in oils,\" Analytical Methods Letters, Vol. 19, pp. 1309– 21, 2010.",
+                &["Abel, H", "Brun, K"], false, 2010,
+                "Measuring phylloquinone in oils", "Analytical Methods Letters", "19", "", "1309-1321", "",
+            ),
+            (
+                "Marlowe, Jennifer Ann, & Yates, Peter. 1998. Diet and bone in Cornish villages. Journal of Rural Health 9, 55–72.",
+                &["Marlowe, JA", "Yates, P"], false, 1998,
+                "Diet and bone in Cornish villages", "Journal of Rural Health", "9", "", "55-72", "",
+            ),
+            (
+                "Ito, K., Sato, M., Kim, J. H., et al. (2015). Natto intake in Japanese men. Am. J. Clin. Nutr. 101, 1107–1115.",
+                &["Ito, K", "Sato, M", "Kim, JH"], true, 2015,
+                "Natto intake in Japanese men", "Am. J. Clin. Nutr", "101", "", "1107-1115", "",
+            ),
+            (
+                "Dahl L, Ek M. Vitamin K status in C. elegans. Worm Res 2009; 12: 33–9.",
+                &["Dahl, L", "Ek, M"], false, 2009,
+                "Vitamin K status in C. elegans", "Worm Res", "12", "", "33-39", "",
+            ),
+            (
+                "Vale, R. 2003. “Soil and the Menaquinones.” Review of Soil Biology 25(2): 195–207.",
+                &["Vale, R"], false, 2003,
+                "Soil and the Menaquinones.", "Review of Soil Biology", "25", "2", "195-207", "",
+            ),
+        ];
+        for (text, au, et_al, year, title, journal, volume, issue, pages, doi) in cases {
+            let p = parse_entry(text);
+            assert_eq!(authors(&p), *au, "{text}");
+            assert_eq!(p.et_al, *et_al, "{text}");
+            assert_eq!(p.year, Some(*year), "{text}");
+            assert_eq!(
+                p.title.trim_end_matches('.'),
+                title.trim_end_matches('.'),
+                "{text}"
+            );
+            assert_eq!(p.journal, *journal, "{text}");
+            assert_eq!(
+                (
+                    p.volume.as_str(),
+                    p.issue.as_str(),
+                    p.pages.as_str(),
+                    p.doi.as_str()
+                ),
+                (*volume, *issue, *pages, *doi),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn glued_words_split_only_when_certain() {
         assert_eq!(split_glued_journal("Eur JClinNutr"), "Eur JClinNutr");
