@@ -34,6 +34,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::ingest::segment::strip_bullet;
 use crate::model::{row_id, Document, LineKind, Reference, Warning};
 use crate::values::author::Author;
 use crate::values::doi::Doi;
@@ -179,6 +180,7 @@ fn find_entries(doc: &Document) -> Vec<RawEntry> {
         }
     }
     let mut out = Vec::new();
+    let labelled: HashSet<usize> = runs.iter().flatten().map(|(i, _, _)| *i).collect();
     for run in runs {
         let under_heading = run
             .first()
@@ -196,6 +198,37 @@ fn find_entries(doc: &Document) -> Vec<RawEntry> {
                 line,
                 ref_no: no,
                 text,
+            });
+        }
+    }
+    if out.is_empty() {
+        out = unnumbered_entries(doc, &labelled);
+    }
+    out
+}
+
+/// Entries of a list without numbers: the reference-like lines under a
+/// "References" heading, numbered in order. Only used when the document has no
+/// numbered list, because then the numbers markers point to are unknown anyway.
+fn unnumbered_entries(doc: &Document, labelled: &HashSet<usize>) -> Vec<RawEntry> {
+    let mut out = Vec::new();
+    let mut in_list = false;
+    for (i, l) in doc.lines.iter().enumerate() {
+        if l.kind == LineKind::Heading || is_reference_heading(&l.text) {
+            in_list = is_reference_heading(&l.text);
+            continue;
+        }
+        if !in_list || l.kind == LineKind::Blank || labelled.contains(&i) {
+            continue;
+        }
+        let body = strip_bullet(&l.text);
+        if looks_like_reference(body) {
+            out.push(RawEntry {
+                line: l.no,
+                ref_no: i64::try_from(out.len())
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(1),
+                text: body.trim().to_string(),
             });
         }
     }
@@ -271,6 +304,9 @@ pub fn extract_references(doc: &Document) -> (Vec<Reference>, Vec<Warning>) {
 /// scientific reference lists; English when the title is too short to tell.
 pub fn title_lang(title: &str) -> String {
     use whatlang::{Detector, Lang as W};
+    if title.trim().is_empty() {
+        return String::new();
+    }
     if title.chars().filter(|c| c.is_alphabetic()).count() < 12 {
         return "en".into();
     }
@@ -1080,6 +1116,18 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn unnumbered_list_under_heading() {
+        let text = "Some text.\n\nLiteratuur\n- Hall, P. (2001). Title one. Journal A, 3(1), 1-9.\nMoss T, Lee K. Title two. Nutr Rev. 2002;4:10-9.\n\nOver de auteur\nTekst.\n";
+        let doc = parse_text("v", "v.txt", text);
+        let (refs, _) = extract_references(&doc);
+        let got: Vec<(i64, usize, &str)> = refs
+            .iter()
+            .map(|r| (r.ref_no, r.line, r.journal.as_str()))
+            .collect();
+        assert_eq!(got, [(1, 4, "Journal A"), (2, 5, "Nutr Rev")]);
     }
 
     #[test]
