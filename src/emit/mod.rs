@@ -5,6 +5,8 @@
 //! in with renames, so a run that dies half-way leaves the previous complete set
 //! in place, never a mix of old and new files.
 
+pub mod bibtex;
+pub mod csl;
 pub mod datapackage;
 pub mod report;
 pub mod table;
@@ -119,6 +121,8 @@ pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), Emit
     write_table(dir, &ex.forms, opts)?;
     write_table(dir, &ds.consensus, opts)?;
     write_table(dir, &ds.discrepancies, opts)?;
+    write_file(dir, "references.csl.json", &csl::csl_json(&ex.references))?;
+    write_file(dir, "references.bib", &bibtex::bibtex(&ex.references))?;
     write_file(dir, "datapackage.json", &datapackage::datapackage_json())?;
     write_file(dir, "report.md", &report::report_md(ds))?;
     Ok(())

@@ -5,19 +5,26 @@
 //! [`mentions`] (nutrient, form and food names) and [`context`] (which
 //! nutrient/form an amount is about).
 
+pub mod citations;
 pub mod context;
 pub mod forms;
 pub mod mentions;
 pub mod nutrient_values;
 pub mod quantities;
+pub mod references;
 
 use crate::model::{Document, Extracted};
 
 /// Run every extractor on one document.
 pub fn extract_document(doc: &Document) -> Extracted {
+    let (references, warnings) = references::extract_references(doc);
+    let citations = citations::extract_citations(doc, &references);
     Extracted {
         nutrient_values: nutrient_values::extract_nutrient_values(doc),
         forms: forms::extract_forms(doc),
+        references,
+        citations,
+        warnings,
         ..Default::default()
     }
 }

@@ -1,0 +1,206 @@
+//! BibTeX (`references.bib`), for LaTeX users and reference managers that do
+//! not read CSL-JSON.
+//!
+//! Keys are `familyYEARword` in lower-case ASCII (`zhang2024vitamin`); keys that
+//! would clash get `a`, `b`, … appended in list order, so every key is unique and
+//! stable across runs. Field values escape BibTeX's special characters
+//! (`{ } & % $ # _ \`); other non-ASCII text is written as UTF-8, which
+//! biber and pandoc read directly.
+//!
+//! The writer is hand-rolled rather than built on the `biblatex` crate: only
+//! the output side is needed, the escaping rules are the whole of it, and the
+//! result is checked against pandoc's BibTeX reader in `tests/pandoc.rs`.
+
+use std::collections::HashMap;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::model::Reference;
+use crate::values::author::Author;
+
+/// Words skipped when picking the title word of a key.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "the", "of", "on", "in", "for", "and", "to", "de", "het", "een", "van", "der", "la",
+    "le", "les", "el", "die", "der", "das", "ein", "eine",
+];
+
+/// Escape a field value for BibTeX.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str(r"\textbackslash{}"),
+            '{' | '}' | '&' | '%' | '$' | '#' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str(r"\textasciitilde{}"),
+            '^' => out.push_str(r"\textasciicircum{}"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Lower-case ASCII letters of `s`: accents dropped (NFD), a few letters that
+/// do not decompose spelled out.
+fn ascii_letters(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.nfd() {
+        match c {
+            'ø' | 'Ø' => out.push('o'),
+            'æ' | 'Æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            'ł' | 'Ł' => out.push('l'),
+            'đ' | 'Đ' => out.push('d'),
+            'þ' | 'Þ' => out.push_str("th"),
+            c if c.is_ascii_alphabetic() => out.push(c.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The key of one reference before clash resolution.
+fn base_key(r: &Reference) -> String {
+    let family = r
+        .authors
+        .first()
+        .and_then(|a| a.parse::<Author>().ok())
+        .map(|a| a.family)
+        .unwrap_or_default();
+    let family = ascii_letters(family.split_whitespace().last().unwrap_or(""));
+    let word = r
+        .title
+        .split(|c: char| !c.is_alphanumeric())
+        .map(ascii_letters)
+        .find(|w| !w.is_empty() && !STOP_WORDS.contains(&w.as_str()))
+        .unwrap_or_default();
+    let year = r.year.map(|y| y.to_string()).unwrap_or_default();
+    let key = format!(
+        "{}{year}{word}",
+        if family.is_empty() { "anon" } else { &family }
+    );
+    key
+}
+
+/// Unique keys for `refs`, in order: a key shared by several entries gets
+/// `a`, `b`, … on every one of them.
+pub fn keys(refs: &[Reference]) -> Vec<String> {
+    let base: Vec<String> = refs.iter().map(base_key).collect();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for k in &base {
+        *count.entry(k).or_default() += 1;
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    base.iter()
+        .map(|k| {
+            if count.get(k.as_str()).copied().unwrap_or(0) < 2 {
+                return k.clone();
+            }
+            let i = seen.entry(k).or_default();
+            *i += 1;
+            format!("{k}{}", suffix(*i))
+        })
+        .collect()
+}
+
+/// 1 → "a", 26 → "z", 27 → "aa".
+fn suffix(mut n: usize) -> String {
+    let mut s = Vec::new();
+    while n > 0 {
+        n -= 1;
+        s.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+    }
+    s.iter().rev().collect()
+}
+
+/// "Rønn, SH" → "Rønn, S. H."; a name without initials stays one braced unit.
+fn bib_name(a: &str) -> String {
+    match a.parse::<Author>() {
+        Ok(au) if !au.initials.is_empty() => {
+            format!("{}, {}", escape(&au.family), au.given_dotted())
+        }
+        _ => format!("{{{}}}", escape(a)),
+    }
+}
+
+/// The BibTeX database of all references.
+pub fn bibtex(refs: &[Reference]) -> String {
+    let mut out = String::new();
+    for (r, key) in refs.iter().zip(keys(refs)) {
+        out.push_str(&format!("@article{{{key},\n"));
+        let mut authors: Vec<String> = r.authors.iter().map(|a| bib_name(a)).collect();
+        if r.et_al && !authors.is_empty() {
+            authors.push("others".into());
+        }
+        let year = r.year.map(|y| y.to_string()).unwrap_or_default();
+        let pages = r.pages.replacen('-', "--", 1);
+        let fields: [(&str, String); 9] = [
+            ("author", authors.join(" and ")),
+            ("title", escape(&r.title)),
+            ("journal", escape(&r.journal)),
+            ("year", year),
+            ("volume", escape(&r.volume)),
+            ("number", escape(&r.issue)),
+            ("pages", escape(&pages)),
+            ("doi", escape(&r.doi)),
+            ("langid", escape(&r.title_lang)),
+        ];
+        for (k, v) in fields.iter().filter(|(_, v)| !v.is_empty()) {
+            out.push_str(&format!("  {k} = {{{v}}},\n"));
+        }
+        out.push_str("}\n\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(author: &str, year: i64, title: &str) -> Reference {
+        Reference {
+            authors: vec![author.into()],
+            year: Some(year),
+            title: title.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let refs = [
+            r("Zhang, T", 2024, "Vitamin K2 in health"),
+            r("Rønn, SH", 2021, "The effect of MK-7"),
+            r("Zhang, T", 2024, "Vitamin K and bones"),
+            r("van der Berg, A", 2020, "A study"),
+        ];
+        assert_eq!(
+            keys(&refs),
+            [
+                "zhang2024vitamina",
+                "ronn2021effect",
+                "zhang2024vitaminb",
+                "berg2020study"
+            ]
+        );
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape("A & B 50% $5 #1 a_b {x}"),
+            r"A \& B 50\% \$5 \#1 a\_b \{x\}"
+        );
+        let mut x = r("Kühn, G", 2017, "Vitamine D & K: 100% of {it}");
+        x.pages = "1-20".into();
+        x.et_al = true;
+        let b = bibtex(&[x]);
+        assert!(b.contains("@article{kuhn2017vitamine,"));
+        assert!(b.contains("author = {Kühn, G. and others}"));
+        assert!(b.contains(r"title = {Vitamine D \& K: 100\% of \{it\}}"));
+        assert!(b.contains("pages = {1--20}"));
+    }
+}

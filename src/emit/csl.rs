@@ -1,0 +1,91 @@
+//! CSL-JSON (`references.csl.json`): the bibliography format citeproc
+//! processors (pandoc, Zotero, citeproc-js) read, so the extracted references
+//! can be rendered in any citation style or imported into a reference manager.
+//!
+//! Every item is an `article-journal` whose `id` is the row id of the
+//! `references` table, so CSL items and table rows join one to one.
+
+use serde_json::{json, Map, Value};
+
+use crate::model::Reference;
+use crate::values::author::Author;
+
+/// One CSL name object from a "Family, Initials" author string.
+fn name(a: &str) -> Value {
+    match a.parse::<Author>() {
+        Ok(au) if !au.initials.is_empty() => {
+            json!({"family": au.family, "given": au.given_dotted()})
+        }
+        Ok(au) => json!({"literal": au.family}),
+        Err(_) => json!({"literal": a}),
+    }
+}
+
+/// The CSL item of one reference; empty fields are left out.
+pub fn csl_item(r: &Reference) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(r.id));
+    m.insert("type".into(), json!("article-journal"));
+    if !r.authors.is_empty() {
+        m.insert(
+            "author".into(),
+            Value::Array(r.authors.iter().map(|a| name(a)).collect()),
+        );
+    }
+    if let Some(y) = r.year {
+        m.insert("issued".into(), json!({"date-parts": [[y]]}));
+    }
+    for (key, val) in [
+        ("title", &r.title),
+        ("container-title", &r.journal),
+        ("volume", &r.volume),
+        ("issue", &r.issue),
+        ("page", &r.pages),
+        ("DOI", &r.doi),
+        ("language", &r.title_lang),
+    ] {
+        if !val.is_empty() {
+            m.insert(key.into(), json!(val));
+        }
+    }
+    Value::Object(m)
+}
+
+/// The CSL-JSON array of all references, pretty-printed.
+pub fn csl_json(refs: &[Reference]) -> String {
+    let items: Vec<Value> = refs.iter().map(csl_item).collect();
+    serde_json::to_string_pretty(&Value::Array(items)).unwrap_or_else(|_| "[]".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_fields() {
+        let r = Reference {
+            id: "abc".into(),
+            authors: vec!["Søndergaard, KL".into(), "Madonna".into()],
+            year: Some(2019),
+            title: "A title".into(),
+            journal: "J Test".into(),
+            volume: "3".into(),
+            pages: "1-9".into(),
+            doi: "10.5555/x".into(),
+            title_lang: "en".into(),
+            ..Default::default()
+        };
+        let v: Value = serde_json::from_str(&csl_json(&[r])).unwrap();
+        let it = &v[0];
+        assert_eq!(it["id"], "abc");
+        assert_eq!(it["type"], "article-journal");
+        assert_eq!(it["author"][0]["family"], "Søndergaard");
+        assert_eq!(it["author"][0]["given"], "K. L.");
+        assert_eq!(it["author"][1]["literal"], "Madonna");
+        assert_eq!(it["issued"]["date-parts"][0][0], 2019);
+        assert_eq!(it["container-title"], "J Test");
+        assert_eq!(it["page"], "1-9");
+        assert_eq!(it["DOI"], "10.5555/x");
+        assert!(it.get("issue").is_none());
+    }
+}
