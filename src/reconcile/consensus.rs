@@ -1,15 +1,14 @@
-//! Stage 4: reconcile figures across sources and audit them.
-//!
 //! Food values are compared per food × nutrient × comparable basis: "per 100 g"
 //! where a gram weight is known, otherwise only with values on the same
 //! household basis ("per tablespoon"). A group is a `conflict` when two of its
-//! values, from different sources, do not overlap and the nearer ends differ by
+//! values (from different sources, or one source contradicting itself) do not
+//! overlap and the nearer ends differ by
 //! more than [`CONFLICT_RATIO`]; rounding and ranges in the sources make smaller
 //! differences meaningless.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{row_id, Discrepancy, Extracted, FoodConsensus, NutrientValue, Severity};
+use crate::model::{row_id, Discrepancy, FoodConsensus, NutrientValue, Severity};
 use crate::values::{format_number, Range};
 
 /// Values whose nearer ends differ by more than this factor conflict.
@@ -147,37 +146,6 @@ pub fn food_consensus(values: &[NutrientValue]) -> (Vec<FoodConsensus>, Vec<Disc
         });
     }
     (rows, conflicts)
-}
-
-/// Reconcile all tables: the consensus rows and every discrepancy found.
-pub fn reconcile(ex: &Extracted) -> (Vec<FoodConsensus>, Vec<Discrepancy>) {
-    let (consensus, mut discrepancies) = food_consensus(&ex.nutrient_values);
-    discrepancies.sort_by(|a, b| {
-        (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
-    });
-    (consensus, discrepancies)
-}
-
-/// Source text of every line a row rests on, keyed `doc:line`, for quoting.
-pub fn quotes(ex: &Extracted) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    for v in &ex.nutrient_values {
-        m.entry(format!("{}:{}", v.doc, v.line))
-            .or_insert_with(|| v.quote.clone());
-    }
-    for d in &ex.dosages {
-        m.entry(format!("{}:{}", d.doc, d.line))
-            .or_insert_with(|| d.quote.clone());
-    }
-    for r in &ex.references {
-        m.entry(format!("{}:{}", r.doc, r.line))
-            .or_insert_with(|| r.raw.clone());
-    }
-    for c in &ex.citations {
-        m.entry(format!("{}:{}", c.doc, c.line))
-            .or_insert_with(|| c.context.clone());
-    }
-    m
 }
 
 #[cfg(test)]
