@@ -27,6 +27,19 @@ enum Command {
     /// Read every source text under --raw and write all tables, the data
     /// package and the audit report into --out.
     Run(RunArgs),
+    /// Print the audit summary of an output folder: discrepancies per kind and
+    /// severity, then every error, with the source lines it rests on.
+    Audit(AuditArgs),
+}
+
+#[derive(Parser, Debug)]
+struct AuditArgs {
+    /// Output folder written by `nutripipe run`.
+    #[arg(long, default_value = "processed")]
+    out: PathBuf,
+    /// Also list warnings, not only errors.
+    #[arg(long)]
+    all: bool,
 }
 
 #[derive(Parser, Debug)]
@@ -53,6 +66,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(&args),
+        Command::Audit(args) => audit(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -150,7 +164,7 @@ fn run(args: &RunArgs) -> Result<()> {
     sp.finish_and_clear();
 
     let sp = spinner("reconcile", visible);
-    let (consensus, discrepancies) = reconcile::reconcile(&extracted);
+    let (consensus, discrepancies) = reconcile::reconcile(&extracted)?;
     sp.finish_and_clear();
     ds.quotes = reconcile::quotes(&extracted);
     ds.extracted = extracted;
@@ -195,6 +209,50 @@ fn run(args: &RunArgs) -> Result<()> {
             ds.warnings.len(),
             args.out.display()
         );
+    }
+    Ok(())
+}
+
+fn audit(args: &AuditArgs) -> Result<()> {
+    let path = args.out.join("discrepancies.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {} (run `nutripipe run` first)", path.display()))?;
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a JSON array", path.display()))?;
+    let field = |r: &serde_json::Value, k: &str| r[k].as_str().unwrap_or_default().to_string();
+    let list = |r: &serde_json::Value, k: &str| -> Vec<String> {
+        r[k].as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+    let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for r in &rows {
+        *counts.entry((field(r, "kind"), field(r, "severity"))).or_default() += 1;
+    }
+    println!("{} discrepancies in {}", rows.len(), args.out.display());
+    println!("{:<22} {:<8} {:>5}", "kind", "severity", "count");
+    for ((kind, sev), n) in &counts {
+        println!("{kind:<22} {sev:<8} {n:>5}");
+    }
+    let shown: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| field(r, "severity") == "error" || (args.all && field(r, "severity") == "warning"))
+        .collect();
+    if !shown.is_empty() {
+        println!();
+        println!("{}:", if args.all { "errors and warnings" } else { "errors" });
+    }
+    for r in shown {
+        println!(
+            "- [{}] {}: {}",
+            field(r, "kind"),
+            field(r, "subject"),
+            field(r, "detail")
+        );
+        let w = list(r, "where");
+        if !w.is_empty() {
+            println!("    at {}", w.join(", "));
+        }
     }
     Ok(())
 }

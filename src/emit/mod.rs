@@ -8,6 +8,7 @@
 pub mod bibtex;
 pub mod csl;
 pub mod datapackage;
+pub mod html;
 pub mod report;
 pub mod table;
 
@@ -125,6 +126,7 @@ pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), Emit
     write_file(dir, "references.bib", &bibtex::bibtex(&ex.references))?;
     write_file(dir, "datapackage.json", &datapackage::datapackage_json())?;
     write_file(dir, "report.md", &report::report_md(ds))?;
+    write_file(dir, "report.html", &html::report_html(ds))?;
     Ok(())
 }
 

@@ -9,16 +9,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{row_id, Discrepancy, FoodConsensus, NutrientValue, Severity};
+use polars::prelude::*;
+
 use crate::values::{format_number, Range};
 
 /// Values whose nearer ends differ by more than this factor conflict.
 pub const CONFLICT_RATIO: f64 = 1.25;
 
-/// Food values grouped by (food, nutrient, basis label), each with its comparable range.
-type Groups<'a> = BTreeMap<(String, String, String), Vec<(&'a NutrientValue, Range)>>;
-
 /// Comparable value of a food row: (basis label, ug range per basis).
-fn comparable(v: &NutrientValue) -> Option<(String, Range)> {
+pub fn comparable(v: &NutrientValue) -> Option<(String, Range)> {
     match (v.ug_per_100g_min, v.ug_per_100g_max) {
         (Some(a), Some(b)) => Some(("per 100 g".to_string(), Range::ordered(a, b))),
         _ => {
@@ -50,102 +49,195 @@ pub fn ranges_conflict(a: Range, b: Range, ratio: f64) -> bool {
     lo <= 0.0 || hi / lo > ratio
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    let n = xs.len();
-    if n == 0 {
-        return f64::NAN;
+/// Why the consensus could not be computed (a data-frame operation failed).
+#[derive(Debug, thiserror::Error)]
+#[error("food consensus: {0}")]
+pub struct ConsensusError(#[from] PolarsError);
+
+/// One comparable food value: its row and its range in ug per basis.
+struct Item<'a> {
+    value: &'a NutrientValue,
+    basis: String,
+    range: Range,
+}
+
+/// The consensus table, computed as a lazy polars group-by over the food values:
+/// per food × nutrient × basis the count, documents, min, max, median of the
+/// midpoints and the status. A group conflicts exactly when its largest lower end
+/// exceeds [`CONFLICT_RATIO`] × its smallest upper end: that pair is disjoint and
+/// far apart, and any conflicting pair implies it.
+fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
+    let ids: Vec<&str> = items.iter().map(|i| i.value.id.as_str()).collect();
+    let docs: Vec<&str> = items.iter().map(|i| i.value.doc.as_str()).collect();
+    let foods: Vec<&str> = items.iter().map(|i| i.value.food.as_str()).collect();
+    let nutrients: Vec<&str> = items.iter().map(|i| i.value.nutrient.as_str()).collect();
+    let bases: Vec<&str> = items.iter().map(|i| i.basis.as_str()).collect();
+    let lo: Vec<f64> = items.iter().map(|i| i.range.min).collect();
+    let hi: Vec<f64> = items.iter().map(|i| i.range.max).collect();
+    let df = df!(
+        "id" => ids,
+        "doc" => docs,
+        "food" => foods,
+        "nutrient" => nutrients,
+        "basis" => bases,
+        "lo" => lo,
+        "hi" => hi,
+    )?;
+    let conflict = col("max_lo")
+        .gt(col("min_hi") * lit(CONFLICT_RATIO))
+        .or(col("min_hi").lt_eq(lit(0.0)).and(col("max_lo").gt(col("min_hi"))));
+    df.lazy()
+        .group_by([col("food"), col("nutrient"), col("basis")])
+        .agg([
+            len().cast(DataType::Int64).alias("n_values"),
+            col("doc").n_unique().cast(DataType::Int64).alias("n_docs"),
+            col("lo").min().alias("min"),
+            col("hi").max().alias("max"),
+            ((col("lo") + col("hi")) / lit(2.0)).median().alias("median"),
+            col("lo").max().alias("max_lo"),
+            col("hi").min().alias("min_hi"),
+            col("id").sort(Default::default()).alias("value_ids"),
+        ])
+        .with_columns([
+            when(col("n_values").eq(lit(1)))
+                .then(lit("single"))
+                .when(conflict)
+                .then(lit("conflict"))
+                .otherwise(lit("agree"))
+                .alias("status"),
+            (col("max") / col("min")).alias("spread"),
+        ])
+        .sort(["food", "nutrient", "basis"], SortMultipleOptions::default())
+        .collect()
+}
+
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, PolarsError> {
+    Ok(df
+        .column(name)?
+        .as_materialized_series()
+        .str()?
+        .into_iter()
+        .map(|s| s.unwrap_or_default().to_string())
+        .collect())
+}
+
+fn floats(df: &DataFrame, name: &str) -> Result<Vec<f64>, PolarsError> {
+    Ok(df
+        .column(name)?
+        .as_materialized_series()
+        .cast(&DataType::Float64)?
+        .f64()?
+        .into_iter()
+        .map(|x| x.unwrap_or(f64::NAN))
+        .collect())
+}
+
+fn id_lists(df: &DataFrame, name: &str) -> Result<Vec<Vec<String>>, PolarsError> {
+    let s = df.column(name)?.as_materialized_series().list()?.clone();
+    let mut out = Vec::with_capacity(s.len());
+    for l in s.into_iter() {
+        let v = match l {
+            Some(inner) => inner
+                .str()?
+                .into_iter()
+                .map(|x| x.unwrap_or_default().to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        out.push(v);
     }
-    if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    }
+    Ok(out)
 }
 
 /// Consensus rows and the value conflicts among food values.
-pub fn food_consensus(values: &[NutrientValue]) -> (Vec<FoodConsensus>, Vec<Discrepancy>) {
-    let mut groups: Groups = BTreeMap::new();
-    for v in values {
-        if let Some((basis, r)) = comparable(v) {
-            groups
-                .entry((v.food.clone(), v.nutrient.clone(), basis))
-                .or_default()
-                .push((v, r));
-        }
+pub fn food_consensus(
+    values: &[NutrientValue],
+) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), ConsensusError> {
+    let items: Vec<Item> = values
+        .iter()
+        .filter_map(|v| comparable(v).map(|(basis, range)| Item { value: v, basis, range }))
+        .collect();
+    if items.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
     }
-    let mut rows = Vec::new();
+    let df = consensus_frame(&items)?;
+    let (food, nutrient, basis, status) = (
+        strings(&df, "food")?,
+        strings(&df, "nutrient")?,
+        strings(&df, "basis")?,
+        strings(&df, "status")?,
+    );
+    let (n_values, n_docs) = (floats(&df, "n_values")?, floats(&df, "n_docs")?);
+    let (min, max, median, spread) = (
+        floats(&df, "min")?,
+        floats(&df, "max")?,
+        floats(&df, "median")?,
+        floats(&df, "spread")?,
+    );
+    let value_ids = id_lists(&df, "value_ids")?;
+    let by_id: BTreeMap<&str, &Item> = items.iter().map(|i| (i.value.id.as_str(), i)).collect();
+    let mut rows = Vec::with_capacity(df.height());
     let mut conflicts = Vec::new();
-    for ((food, nutrient, basis), items) in groups {
-        let docs: BTreeSet<&str> = items.iter().map(|(v, _)| v.doc.as_str()).collect();
-        let min = items
-            .iter()
-            .map(|(_, r)| r.min)
-            .fold(f64::INFINITY, f64::min);
-        let max = items
-            .iter()
-            .map(|(_, r)| r.max)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let mut conflicting: BTreeSet<usize> = BTreeSet::new();
-        for i in 0..items.len() {
-            for j in i + 1..items.len() {
-                if ranges_conflict(items[i].1, items[j].1, CONFLICT_RATIO) {
-                    conflicting.insert(i);
-                    conflicting.insert(j);
-                }
-            }
-        }
-        let status = if items.len() == 1 {
-            "single"
-        } else if conflicting.is_empty() {
-            "agree"
-        } else {
-            "conflict"
+    for k in 0..df.height() {
+        let row = FoodConsensus {
+            food: food[k].clone(),
+            nutrient: nutrient[k].clone(),
+            basis: basis[k].clone(),
+            n_values: n_values[k] as i64,
+            n_docs: n_docs[k] as i64,
+            min: min[k],
+            max: max[k],
+            median: median[k],
+            spread: spread[k],
+            status: status[k].clone(),
+            value_ids: value_ids[k].clone(),
         };
-        let value_ids: Vec<String> = items.iter().map(|(v, _)| v.id.clone()).collect();
-        if status == "conflict" {
-            let stated: Vec<String> = items
-                .iter()
-                .map(|(v, r)| format!("{} ug {} in {} line {}", r, basis, v.doc, v.line))
-                .collect();
-            let subject = format!("{food} / {nutrient} {basis}");
-            conflicts.push(Discrepancy {
-                id: row_id("discrepancies", &["value_conflict", &subject]),
-                kind: "value_conflict".into(),
-                severity: Severity::Warning,
-                subject: subject.clone(),
-                detail: format!(
-                    "Sources disagree on {nutrient} in {food}: {} (from {} to {} ug {basis}, a factor {}).",
-                    stated.join("; "),
-                    format_number(min),
-                    format_number(max),
-                    format_number(((max / min) * 100.0).round() / 100.0)
-                ),
-                docs: docs.iter().map(|d| d.to_string()).collect(),
-                evidence: value_ids.clone(),
-                r#where: items
-                    .iter()
-                    .map(|(v, _)| format!("{}:{}", v.doc, v.line))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect(),
-            });
+        if row.status == "conflict" {
+            let members: Vec<&Item> = row.value_ids.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
+            conflicts.push(conflict_row(&row, &members));
         }
-        rows.push(FoodConsensus {
-            food,
-            nutrient,
-            basis,
-            n_values: items.len() as i64,
-            n_docs: docs.len() as i64,
-            min,
-            max,
-            median: median(items.iter().map(|(_, r)| r.midpoint()).collect()),
-            spread: if min > 0.0 { max / min } else { f64::NAN },
-            status: status.into(),
-            value_ids,
-        });
+        rows.push(row);
     }
-    (rows, conflicts)
+    Ok((rows, conflicts))
+}
+
+fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
+    let mut sorted: Vec<&&Item> = members.iter().collect();
+    sorted.sort_by(|a, b| (&a.value.doc, a.value.line).cmp(&(&b.value.doc, b.value.line)));
+    let stated: Vec<String> = sorted
+        .iter()
+        .map(|i| format!("{} ug {} in {} line {}", i.range, c.basis, i.value.doc, i.value.line))
+        .collect();
+    let subject = format!("{} / {} {}", c.food, c.nutrient, c.basis);
+    Discrepancy {
+        id: row_id("discrepancies", &["value_conflict", &subject]),
+        kind: "value_conflict".into(),
+        severity: Severity::Warning,
+        subject,
+        detail: format!(
+            "Sources disagree on {} in {}: {} (from {} to {} ug {}, a factor {}).",
+            c.nutrient,
+            c.food,
+            stated.join("; "),
+            format_number(c.min),
+            format_number(c.max),
+            c.basis,
+            format_number((c.spread * 100.0).round() / 100.0)
+        ),
+        docs: members
+            .iter()
+            .map(|i| i.value.doc.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        evidence: c.value_ids.clone(),
+        r#where: members
+            .iter()
+            .map(|i| format!("{}:{}", i.value.doc, i.value.line))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -183,7 +275,7 @@ mod tests {
             nv("a", "natto", 100.0, 100.0, 1.0, "tablespoon", false),
             nv("b", "natto", 150.0, 150.0, 1.0, "tablespoon", false),
         ];
-        let (rows, d) = food_consensus(&v);
+        let (rows, d) = food_consensus(&v).unwrap();
         assert_eq!(rows[0].status, "conflict");
         assert_eq!(rows[0].basis, "per tablespoon");
         assert_eq!(d.len(), 1);
@@ -197,7 +289,7 @@ mod tests {
             nv("b", "cheese", 50.0, 90.0, 100.0, "g", true),
             nv("c", "cheese", 95.0, 95.0, 100.0, "g", true),
         ];
-        let (rows, d) = food_consensus(&v);
+        let (rows, d) = food_consensus(&v).unwrap();
         assert_eq!(rows[0].status, "agree");
         assert!(d.is_empty());
         assert_eq!(rows[0].min, 40.0);
@@ -210,7 +302,7 @@ mod tests {
             nv("a", "natto", 100.0, 100.0, 1.0, "tablespoon", false),
             nv("a", "natto", 200.0, 200.0, 1.0, "tablespoon", false),
         ];
-        let (rows, d) = food_consensus(&v);
+        let (rows, d) = food_consensus(&v).unwrap();
         assert_eq!(rows[0].status, "conflict");
         assert_eq!(d[0].docs, vec!["a"]);
     }

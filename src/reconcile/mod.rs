@@ -4,6 +4,7 @@
 //! magnitudes) and [`citations`] (markers, reference lists, DOIs).
 
 pub mod consensus;
+pub mod values;
 
 use std::collections::BTreeMap;
 
@@ -11,12 +12,17 @@ use crate::model::{Discrepancy, Extracted, FoodConsensus};
 
 /// Reconcile all tables: the consensus rows and every discrepancy found, in
 /// a stable order (severity, kind, subject).
-pub fn reconcile(ex: &Extracted) -> (Vec<FoodConsensus>, Vec<Discrepancy>) {
-    let (consensus, mut discrepancies) = consensus::food_consensus(&ex.nutrient_values);
+pub fn reconcile(
+    ex: &Extracted,
+) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), consensus::ConsensusError> {
+    let (consensus, mut discrepancies) = consensus::food_consensus(&ex.nutrient_values)?;
+    discrepancies.extend(values::dose_conflicts(&ex.dosages));
+    discrepancies.extend(values::equivalence_mismatches(&ex.dosages));
+    discrepancies.extend(values::implausible_values(&ex.dosages, &ex.nutrient_values));
     discrepancies.sort_by(|a, b| {
         (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
     });
-    (consensus, discrepancies)
+    Ok((consensus, discrepancies))
 }
 
 /// Source text of every line a row rests on, keyed `doc:line`, for quoting.
