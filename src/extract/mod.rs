@@ -6,6 +6,7 @@
 //! nutrient/form an amount is about).
 
 pub mod context;
+pub mod dosages;
 pub mod forms;
 pub mod mentions;
 pub mod nutrient_values;
@@ -15,9 +16,12 @@ use crate::model::{Document, Extracted};
 
 /// Run every extractor on one document.
 pub fn extract_document(doc: &Document) -> Extracted {
+    let (dosages, dose_notes) = dosages::extract_dosages_with_notes(doc);
     Extracted {
         nutrient_values: nutrient_values::extract_nutrient_values(doc),
+        dosages,
         forms: forms::extract_forms(doc),
+        warnings: dose_notes,
         ..Default::default()
     }
 }
