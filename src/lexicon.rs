@@ -99,7 +99,7 @@ pub static QUALIFIER_PHRASES: LazyLock<Vec<(&'static str, Qualifier)>> = LazyLoc
         .filter(|r| r.len() >= 2)
         .filter_map(|r| Qualifier::from_code(r[1]).map(|q| (r[0], q)))
         .collect();
-    v.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    v.sort_by_key(|a| std::cmp::Reverse(a.0.len()));
     v
 });
 

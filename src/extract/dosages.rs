@@ -504,3 +504,263 @@ fn fill_co_nutrients(rows: &mut [Dosage]) {
             .collect();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::parse_text;
+    use crate::model::Qualifier;
+
+    fn rows(text: &str) -> Vec<Dosage> {
+        extract_dosages(&parse_text("t", "t.txt", text))
+    }
+
+    /// "nutrient form qualifier min-max unit xN = ugmin-ugmax"
+    fn brief(v: &[Dosage]) -> Vec<String> {
+        v.iter()
+            .map(|r| {
+                let ug = match (r.value_ug_min, r.value_ug_max) {
+                    (Some(a), Some(b)) => format!("{a}-{b}"),
+                    _ => "null".into(),
+                };
+                let times = r.times_per_day.map_or("?".into(), |t| t.to_string());
+                format!(
+                    "{} {}{}{}-{} {} x{} = {}",
+                    r.nutrient,
+                    if r.form.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} ", r.form)
+                    },
+                    if r.qualifier == Qualifier::Exact {
+                        String::new()
+                    } else {
+                        format!("{} ", r.qualifier.as_str())
+                    },
+                    r.amount_min,
+                    r.amount_max,
+                    r.unit,
+                    times,
+                    ug
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn labelled_lines_with_co_nutrients() {
+        let v = rows("Dosering van vitamine K2 bij klachten\nDe volgende hoeveelheden vitamine K2 worden geadviseerd.\nosteoporose: 100-200 mcg per dag (samen met 1000 ie vitamine D3)\nchronische nieraandoeningen: 400 mcg per dag\n");
+        assert_eq!(
+            brief(&v),
+            vec![
+                "vitamin K2 100-200 ug x1 = 100-200",
+                "vitamin D3 1000-1000 IU x1 = 25-25",
+                "vitamin K2 400-400 ug x1 = 400-400",
+            ]
+        );
+        assert_eq!(v[0].indication, "osteoporosis");
+        assert_eq!(v[0].indication_raw, "osteoporose");
+        assert_eq!(v[0].co_nutrients, vec!["vitamin D3"]);
+        assert_eq!(v[1].indication, "osteoporosis");
+        assert_eq!(v[1].co_nutrients, vec!["vitamin K2"]);
+        // the D3 of the line before is that line's co-nutrient, not the topic
+        assert_eq!(v[2].indication, "chronic kidney disease");
+        assert!(v[2].co_nutrients.is_empty());
+    }
+
+    #[test]
+    fn glued_table_row() {
+        let v = rows("Vitamin K2 in short\n\nTopicAdvice\nFormMK-7 (softgel)\nDosage100-200 mcg per day (therapeutic)\nTimingWith breakfast\n");
+        assert_eq!(brief(&v), vec!["vitamin K2 100-200 ug x1 = 100-200"]);
+        assert_eq!(v[0].indication, "therapeutic");
+        assert_eq!(
+            v[0].form, "",
+            "the form of the row above is not carried over"
+        );
+    }
+
+    #[test]
+    fn sentences_in_english_with_populations() {
+        let v = rows(
+            "Vitamin K supports clotting.\nMost adults need 50 to 70 mcg daily to stay healthy.",
+        );
+        assert_eq!(brief(&v), vec!["vitamin K 50-70 ug x1 = 50-70"]);
+        assert_eq!(v[0].population, "adults");
+        let v =
+            rows("The advised intake of vitamin D is 15 mcg daily for men and 10 mcg for women.");
+        assert_eq!(
+            brief(&v),
+            vec![
+                "vitamin D 15-15 ug x1 = 15-15",
+                "vitamin D 10-10 ug x1 = 10-10"
+            ]
+        );
+        assert_eq!(v[0].population, "men");
+        assert_eq!(v[1].population, "women");
+        assert_eq!(
+            v[0].indication, "men",
+            "no purpose stated: the group is the indication"
+        );
+        let v = rows("Breastfeeding mothers should get 600 IU of vitamin D3 a day.");
+        assert_eq!(brief(&v), vec!["vitamin D3 600-600 IU x1 = 15-15"]);
+        assert_eq!(v[0].population, "breastfeeding");
+    }
+
+    #[test]
+    fn study_arms_one_row_per_nutrient() {
+        let v = rows("Vitamine K2 en botten\n- Studie bij ouderen met osteopenie: De interventiegroep kreeg MK-7 (200 µg/dag), vitamine D3 (25 µg/dag) en calcium (0,5 g/dag).");
+        assert_eq!(
+            brief(&v),
+            vec![
+                "vitamin K2 MK-7 200-200 ug x1 = 200-200",
+                "vitamin D3 25-25 ug x1 = 25-25",
+                "calcium 0.5-0.5 g x1 = 500000-500000",
+            ]
+        );
+        assert!(v.iter().all(|r| r.indication.contains("osteopenia")));
+        assert!(v.iter().all(|r| r.population == "older adults"));
+        assert_eq!(v[2].co_nutrients, vec!["vitamin K2", "vitamin D3"]);
+        // the arms in a second sentence take the patients from the first
+        let v = rows("- Een driejarig onderzoek volgde 90 vrouwen met osteoporose. Daarnaast kreeg de interventiegroep 180 µg MK-7 per dag.");
+        assert_eq!(brief(&v), vec!["vitamin K2 MK-7 180-180 ug x1 = 180-180"]);
+        assert!(
+            v[0].indication.starts_with("osteoporosis"),
+            "{}",
+            v[0].indication
+        );
+    }
+
+    #[test]
+    fn times_per_day() {
+        let v = rows("In de studie namen patiënten dagelijks vitamine K2 (menatetrenon, tweemaal daags 10 mg).");
+        assert_eq!(brief(&v), vec!["vitamin K2 MK-4 10-10 mg x2 = 20000-20000"]);
+        let v = rows("Participants took 5 mg of MK-4 3 times daily for a year.");
+        assert_eq!(brief(&v), vec!["vitamin K2 MK-4 5-5 mg x3 = 15000-15000"]);
+        let v = rows("Neem 500 mg calcium twee keer per dag.");
+        assert_eq!(brief(&v), vec!["calcium 500-500 mg x2 = 1000000-1000000"]);
+        let (v, notes) = extract_dosages_with_notes(&parse_text(
+            "t",
+            "t.txt",
+            "MK-4 is short-lived. Doses go up to 9,000 micrograms daily split into several servings.",
+        ));
+        assert_eq!(
+            brief(&v),
+            vec!["vitamin K2 up_to 9000-9000 ug x? = 9000-9000"]
+        );
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].kind, NOTE_FREQUENCY_UNKNOWN);
+        assert_eq!(notes[0].line, Some(1));
+    }
+
+    #[test]
+    fn equivalents_stay_on_one_row() {
+        let v = rows(
+            "Voor ouderen wordt een dagelijkse inname van 15 µg (600 IE) vitamine D aanbevolen.",
+        );
+        assert_eq!(brief(&v), vec!["vitamin D 15-15 ug x1 = 15-15"]);
+        assert_eq!(v[0].alt_amount_min, Some(600.0));
+        assert_eq!(v[0].alt_unit, "IU");
+        assert_eq!(v[0].population, "older adults");
+        let v = rows("In studies werden doseringen tot 30 mg (30000 mcg) vitamine K2 (als MK-4) per dag goed verdragen.");
+        assert_eq!(
+            brief(&v),
+            vec!["vitamin K2 MK-4 up_to 30-30 mg x1 = 30000-30000"]
+        );
+        assert_eq!(v[0].alt_amount_max, Some(30000.0));
+        // two forms, two rows, not one range
+        let v = rows("Onderzoekers gebruikten doseringen tussen 100 µg (MK-7) en 15 mg (MK-4).");
+        assert_eq!(
+            brief(&v),
+            vec![
+                "vitamin K2 MK-7 100-100 ug x1 = 100-100",
+                "vitamin K2 MK-4 15-15 mg x1 = 15000-15000"
+            ]
+        );
+        assert_eq!(v[0].indication, "study");
+    }
+
+    #[test]
+    fn units_and_per_day_spellings() {
+        let v = rows("Take 2000 IU of vitamin D3 per day.");
+        assert_eq!(brief(&v), vec!["vitamin D3 2000-2000 IU x1 = 50-50"]);
+        let v = rows("Sommigen slikken 100 IE vitamine K2 per dag.");
+        assert_eq!(brief(&v), vec!["vitamin K2 100-100 IU x1 = null"]);
+        let v = rows("Take 100 mcg MK-7 a day with food.");
+        assert_eq!(brief(&v), vec!["vitamin K2 MK-7 100-100 ug x1 = 100-100"]);
+        let v = rows("The trial used 1,5 mg/day of menatetrenone.");
+        assert_eq!(v.len(), 1);
+        let v = rows("Zij kregen calcium (1,5 g/dag) en vitamine D (20 µg/dag).");
+        assert_eq!(
+            brief(&v),
+            vec![
+                "calcium 1.5-1.5 g x1 = 1500000-1500000",
+                "vitamin D 20-20 ug x1 = 20-20"
+            ]
+        );
+        let v = rows("Recommended: 50 mcg/day of vitamin K2.");
+        assert_eq!(brief(&v), vec!["vitamin K2 50-50 ug x1 = 50-50"]);
+        assert_eq!(v[0].indication, GENERAL_RECOMMENDATION);
+    }
+
+    #[test]
+    fn upper_limits_and_intake_targets() {
+        let v = rows("Vitamine D is veilig. Boven de 250 µg (10.000 IE) per dag alleen innemen onder medisch toezicht.");
+        assert_eq!(
+            brief(&v),
+            vec!["vitamin D at_least 250-250 ug x1 = 250-250"]
+        );
+        assert_eq!(v[0].alt_amount_min, Some(10000.0));
+        assert!(v[0].indication.contains("upper limit"));
+        let v = rows("Botten sterk houden\n- Zuivel: dagelijks moet 900-1 000 mg calcium worden ingenomen om osteoporose te voorkomen.");
+        assert_eq!(brief(&v), vec!["calcium 900-1000 mg x1 = 900000-1000000"]);
+        assert!(v[0].indication.contains("osteoporosis"));
+        let v = rows("Eat more fermented foods. Aim for 20 to 50 micrograms daily.");
+        assert_eq!(v.len(), 0, "no nutrient named anywhere");
+        let v = rows("Vitamin K2 comes from food. Aim for 20 to 50 micrograms daily.");
+        assert_eq!(brief(&v), vec!["vitamin K2 20-50 ug x1 = 20-50"]);
+        assert_eq!(v[0].indication, "dietary intake");
+    }
+
+    #[test]
+    fn no_indication_when_none_is_stated() {
+        let v = rows("MK-4 is usually taken in larger doses (30 mg) because it clears quickly.");
+        assert_eq!(brief(&v), vec!["vitamin K2 MK-4 30-30 mg x1 = 30000-30000"]);
+        assert_eq!(v[0].indication, "");
+        assert_eq!(v[0].population, "");
+    }
+
+    #[test]
+    fn not_doses() {
+        assert!(
+            rows("Een 25(OH)D-spiegel van 50 nmol/l of 20 ng/ml per dag is voldoende.").is_empty()
+        );
+        assert!(rows("Kaas bevat dagelijks gemiddeld 60 µg vitamine K2 per 100 g.").is_empty());
+        assert!(rows("Eat 1-2 eggs per day and spend 20 minutes in the sun daily.").is_empty());
+        assert!(rows("Natto contains about 900 mcg of vitamin K2, a daily treat.").is_empty());
+        assert!(
+            rows("Natto: een portie (50 g) kan tot 400 µg vitamine K2 leveren, dagelijks.")
+                .is_empty()
+        );
+        assert!(rows("Supplements with MK-7 usually hold 100 mcg per capsule.").is_empty());
+        assert!(rows("Vitamin K2 is found in 45 different foods.").is_empty());
+    }
+
+    #[test]
+    fn rows_are_stable_and_ordered() {
+        let text = "Vitamine K2\nKies 90 mcg vitamine K2 per dag of 45 mg MK-4 per dag.";
+        let a = rows(text);
+        let b = rows(text);
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 2);
+        assert!(a[0].offset < a[1].offset);
+        assert_ne!(a[0].id, a[1].id);
+    }
+
+    #[test]
+    fn never_panics_on_odd_text() {
+        let _ = rows(&"(".repeat(5000));
+        let _ = rows("µg µg 1 µg( per dag driemaal daags");
+        let _ = rows("driemaal daags 15 mg, 3 dd");
+        let _ = rows(&format!("{} mg per dag", "9".repeat(400)));
+    }
+}
