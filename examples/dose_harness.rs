@@ -18,6 +18,7 @@ fn main() -> anyhow::Result<()> {
         .collect();
     files.sort();
     let mut rows: Vec<Value> = Vec::new();
+    let mut nv: Vec<Value> = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f)?;
         let id = f
@@ -32,6 +33,11 @@ fn main() -> anyhow::Result<()> {
             .to_string();
         let doc = nutripipe::ingest::parse_text(&id, &name, &text);
         let (dosages, notes) = nutripipe::extract::dosages::extract_dosages_with_notes(&doc);
+        for v in nutripipe::extract::nutrient_values::extract_nutrient_values(&doc) {
+            nv.push(json!({"doc": v.doc, "line": v.line, "food": v.food, "nutrient": v.nutrient,
+                "form": v.form, "amount_min": v.amount_min, "amount_max": v.amount_max, "unit": v.unit,
+                "basis_amount": v.basis_amount, "basis_unit": v.basis_unit}));
+        }
         for n in notes {
             eprintln!("note {}:{:?} {} {}", n.file, n.line, n.kind, n.message);
         }
@@ -49,6 +55,7 @@ fn main() -> anyhow::Result<()> {
             }));
         }
     }
+    std::fs::write(out.join("nv_raw.json"), serde_json::to_string_pretty(&nv)?)?;
     std::fs::write(
         out.join("dosages.json"),
         serde_json::to_string_pretty(&rows)?,

@@ -42,9 +42,11 @@ static DOSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
           | intake | inname | supplement\w* | suppletie | suppleren
           | aanbevolen | aanbeveling\w* | adviseren | geadviseerd | advies
           | recommend\w* | advised? | suggest\w*
-          | take | takes | taking | innemen | innamen | ingenomen | neem | neemt | slikken
+          | take | takes | taking | took | innemen | nam | namen | innamen | ingenomen | neem | neemt | slikken
           | kreeg | kregen | krijgen | received? | given | administered | toegediend
           | need | needs | nodig | behoefte | requires? | aim\s+for | should\s+get
+          | voorgeschreven | prescribed? | allowance | referentie\w* | reference\s+intake
+          | (?-i:RDA|ADH|AI|DRI|RI|UL|ADI)
         )(?:$|[^\p{L}\p{N}])",
     )
     .expect("dose cue regex compiles")
@@ -54,7 +56,7 @@ static DOSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
 /// only when it is stated per day.
 static CONTENT_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:^|[^\p{L}\p{N}])(?:bevat\w*|contains?|contained|levert|leveren|provides?|offers?|rijk\w*|rich|bronnen|sources?)(?:$|[^\p{L}\p{N}])",
+        r"(?i)(?:^|[^\p{L}\p{N}])(?:bevat\w*|contains?|contained|levert|leveren|provides?|offers?)(?:$|[^\p{L}\p{N}])",
     )
     .expect("content cue regex compiles")
 });
@@ -66,12 +68,27 @@ static TIMES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)(?:^|[^\p{L}\p{N}])(?:
             (?:(?P<w>eenmaal|éénmaal|tweemaal|driemaal|viermaal|vijfmaal|once|twice|thrice)
               | (?P<n>\d+|een|één|twee|drie|vier|vijf|one|two|three|four|five)\s*(?:x|×|keer|maal|times))
-            \s*(?:per\s+dag|daags|per\s+day|a\s+day|daily|dagelijks|each\s+day|every\s+day|/\s*(?:dag|day))
+            \s*(?:(?P<day>per\s+dag|daags|per\s+day|a\s+day|daily|dagelijks|each\s+day|every\s+day|/\s*(?:dag|day))
+                 | (?P<week>per\s+week|a\s+week|weekly|wekelijks|/\s*week)
+                 | (?P<month>per\s+maand|a\s+month|monthly|maandelijks|/\s*(?:maand|month)))
           | (?P<dd>\d)\s*dd
         )(?:$|[^\p{L}\p{N}])",
     )
     .expect("times-per-day regex compiles")
 });
+
+/// An amount stated per week or per month right after it ("50.000 IE per
+/// week"): its per-day figure is the amount divided over the period.
+static PER_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:(?P<week>(?:per|/|a|each|every|elke|iedere)\s*(?:week|wk)|weekly|wekelijks)|(?P<month>(?:per|/|a|each|every|elke|iedere)\s*(?:maand|month)|monthly|maandelijks))(?:$|[^\p{L}\p{N}])",
+    )
+    .expect("per-period regex compiles")
+});
+
+/// Days in a week and in an average month, for doses stated per period.
+const DAYS_PER_WEEK: f64 = 7.0;
+const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 
 /// A daily amount split into an unstated number of intakes.
 static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
@@ -286,8 +303,11 @@ fn times_per_day(s: &str, a: &AmountMention) -> Frequency {
         });
     if let Some(c) = found {
         if let Some(n) = times_from_captures(&c) {
-            return Frequency::Times(n);
+            return Frequency::Times(n / period_days(&c));
         }
+    }
+    if let Some(c) = PER_PERIOD.captures(after) {
+        return Frequency::Times(1.0 / period_days(&c));
     }
     let window_end = floor_char_boundary(after, 80);
     if after.get(..window_end).is_some_and(|w| SPLIT.is_match(w)) {
@@ -303,6 +323,17 @@ fn floor_char_boundary(s: &str, i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Days in the period a frequency or amount is stated for (1 for per day).
+fn period_days(c: &regex::Captures<'_>) -> f64 {
+    if c.name("week").is_some() {
+        DAYS_PER_WEEK
+    } else if c.name("month").is_some() {
+        DAYS_PER_MONTH
+    } else {
+        1.0
+    }
 }
 
 fn times_from_captures(c: &regex::Captures<'_>) -> Option<f64> {
@@ -636,6 +667,12 @@ mod tests {
         assert_eq!(brief(&v), vec!["vitamin K2 MK-4 10-10 mg x2 = 20000-20000"]);
         let v = rows("Participants took 5 mg of MK-4 3 times daily for a year.");
         assert_eq!(brief(&v), vec!["vitamin K2 MK-4 5-5 mg x3 = 15000-15000"]);
+        let v = rows("Bij een tekort wordt 50.000 IE vitamine D per week voorgeschreven.");
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].times_per_day, Some(1.0 / 7.0));
+        assert!((v[0].value_ug_min.unwrap_or(0.0) - 1250.0 / 7.0).abs() < 1e-9);
+        let v = rows("Patients took 1 mg of vitamin K2 twice weekly.");
+        assert_eq!(v[0].times_per_day, Some(2.0 / 7.0));
         let v = rows("Neem 500 mg calcium twee keer per dag.");
         assert_eq!(brief(&v), vec!["calcium 500-500 mg x2 = 1000000-1000000"]);
         let (v, notes) = extract_dosages_with_notes(&parse_text(
@@ -697,6 +734,17 @@ mod tests {
                 "vitamin D 20-20 ug x1 = 20-20"
             ]
         );
+        let v = rows("De ADH voor vitamine K is 70 mcg voor mannen en 60 mcg voor vrouwen.");
+        assert_eq!(
+            brief(&v),
+            vec![
+                "vitamin K 70-70 ug x1 = 70-70",
+                "vitamin K 60-60 ug x1 = 60-60"
+            ]
+        );
+        assert_eq!(v[1].population, "women");
+        let v = rows("Volwassenen hebben tussen de 600 en 3000 IE vitamine D per dag nodig.");
+        assert_eq!(brief(&v), vec!["vitamin D 600-3000 IU x1 = 15-75"]);
         let v = rows("Recommended: 50 mcg/day of vitamin K2.");
         assert_eq!(brief(&v), vec!["vitamin K2 50-50 ug x1 = 50-50"]);
         assert_eq!(v[0].indication, GENERAL_RECOMMENDATION);
