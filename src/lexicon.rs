@@ -21,6 +21,8 @@ const FORMS: &str = include_str!("../data/forms.tsv");
 const FOODS: &str = include_str!("../data/foods.tsv");
 const BASIS_UNITS: &str = include_str!("../data/basis_units.tsv");
 const MEASURES: &str = include_str!("../data/household_measures.tsv");
+const INDICATIONS: &str = include_str!("../data/indications.tsv");
+const POPULATIONS: &str = include_str!("../data/populations.tsv");
 
 /// Data rows of an embedded TSV file: non-empty, non-comment lines split on tabs.
 pub fn rows(tsv: &str) -> impl Iterator<Item = Vec<&str>> {
@@ -248,6 +250,106 @@ pub fn measure_grams(food: &str, measure: &str) -> Option<&'static Measure> {
     MEASURES_BY_FOOD.get(&(food.to_string(), measure.to_string()))
 }
 
+/// What a lexicon phrase says about a dose: a health purpose or condition, or
+/// only the kind of statement (maintenance, study, supplementation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhraseClass {
+    Condition,
+    Context,
+}
+
+/// A phrase pattern of a lexicon file with its canonical value.
+#[derive(Debug)]
+pub struct PhrasePattern {
+    pub regex: Regex,
+    pub canonical: &'static str,
+    pub class: PhraseClass,
+}
+
+/// A phrase found in text: byte range, the text as written and its entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhraseHit {
+    pub start: usize,
+    pub end: usize,
+    pub raw: String,
+    pub canonical: &'static str,
+    pub class: PhraseClass,
+}
+
+/// Compile a phrase file (`pattern`, `canonical`, optional `class`). Each pattern
+/// must start and end at a word boundary, so "men" does not match in "women".
+fn compile_phrases(tsv: &'static str) -> Vec<PhrasePattern> {
+    rows(tsv)
+        .filter(|r| r.len() >= 2)
+        .filter_map(|r| {
+            let regex = Regex::new(&format!(
+                r"(?i)(?:^|[^\p{{L}}\p{{N}}])({})(?:$|[^\p{{L}}\p{{N}}])",
+                r[0]
+            ))
+            .ok()?;
+            let class = match r.get(2).copied() {
+                Some("context") => PhraseClass::Context,
+                _ => PhraseClass::Condition,
+            };
+            Some(PhrasePattern {
+                regex,
+                canonical: r[1],
+                class,
+            })
+        })
+        .collect()
+}
+
+/// Every phrase of `lexicon` in `text`, in text order, without overlaps: where
+/// matches overlap the earlier one wins, and at one position the pattern that
+/// comes first in the file (files list the specific phrases first).
+pub fn find_phrases(lexicon: &[PhrasePattern], text: &str) -> Vec<PhraseHit> {
+    let mut all: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, p) in lexicon.iter().enumerate() {
+        let mut pos = 0;
+        while pos < text.len() {
+            let Some(m) = p.regex.captures_at(text, pos).and_then(|c| c.get(1)) else {
+                break;
+            };
+            if m.end() > m.start() {
+                all.push((m.start(), m.end(), i));
+            }
+            pos = m.end().max(m.start() + 1);
+            while pos < text.len() && !text.is_char_boundary(pos) {
+                pos += 1;
+            }
+        }
+    }
+    all.sort_by_key(|&(s, _, i)| (s, i));
+    let mut out: Vec<PhraseHit> = Vec::new();
+    let mut covered = 0;
+    for (s, e, i) in all {
+        if s < covered {
+            continue;
+        }
+        let (Some(p), Some(raw)) = (lexicon.get(i), text.get(s..e)) else {
+            continue;
+        };
+        out.push(PhraseHit {
+            start: s,
+            end: e,
+            raw: raw.to_string(),
+            canonical: p.canonical,
+            class: p.class,
+        });
+        covered = e;
+    }
+    out
+}
+
+/// Indication phrases (`data/indications.tsv`): what a dose is for.
+pub static INDICATION_PHRASES: LazyLock<Vec<PhrasePattern>> =
+    LazyLock::new(|| compile_phrases(INDICATIONS));
+
+/// Population phrases (`data/populations.tsv`): who a dose is for.
+pub static POPULATION_PHRASES: LazyLock<Vec<PhrasePattern>> =
+    LazyLock::new(|| compile_phrases(POPULATIONS));
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +363,16 @@ mod tests {
         assert!(FOODS_BY_NAME.len() > 50);
         assert!(BASIS_UNITS_BY_SPELLING.len() > 30);
         assert!(!MEASURES_BY_FOOD.is_empty());
+        assert_eq!(
+            rows(INDICATIONS).count(),
+            INDICATION_PHRASES.len(),
+            "an indication pattern failed to compile"
+        );
+        assert_eq!(
+            rows(POPULATIONS).count(),
+            POPULATION_PHRASES.len(),
+            "a population pattern failed to compile"
+        );
         assert_eq!(
             rows(NUTRIENTS).count(),
             NUTRIENT_NAMES.len(),
@@ -285,6 +397,22 @@ mod tests {
         assert_eq!(nutrient_canonical("vitamine D"), Some("vitamin D"));
         assert_eq!(nutrient_canonical("menatetrenon"), Some("vitamin K2"));
         assert_eq!(nutrient_canonical("cholecalciferol"), Some("vitamin D3"));
+    }
+
+    #[test]
+    fn phrases_respect_word_boundaries_and_file_order() {
+        let v = find_phrases(&POPULATION_PHRASES, "for men and for women");
+        let c: Vec<_> = v.iter().map(|h| h.canonical).collect();
+        assert_eq!(c, vec!["men", "women"]);
+        let v = find_phrases(&POPULATION_PHRASES, "onder postmenopauzale vrouwen");
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].canonical, "postmenopausal women");
+        let v = find_phrases(
+            &INDICATION_PHRASES,
+            "Algemene preventie (onderhoudsdosering)",
+        );
+        let c: Vec<_> = v.iter().map(|h| h.canonical).collect();
+        assert_eq!(c, vec!["general prevention", "maintenance"]);
     }
 
     #[test]

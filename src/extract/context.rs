@@ -27,8 +27,49 @@ pub struct At {
 /// How many earlier lines of a section are searched for a nutrient name.
 const LOOKBACK_LINES: usize = 12;
 
+/// The last nutrient a text names as its topic. A name inside a parenthesis
+/// that holds a number is bound to that amount ("(samen met 2000 ie vitamine
+/// D3)" is a co-nutrient dose), so it does not make the topic of what follows.
 fn last_nutrient(text: &str) -> Option<&'static str> {
-    mentions::nutrients(text).last().map(|m| m.value)
+    let spans = numbered_paren_spans(text);
+    mentions::nutrients(text)
+        .iter()
+        .rev()
+        .find(|m| !spans.iter().any(|&(a, e)| a < m.start && m.end <= e))
+        .map(|m| m.value)
+}
+
+/// Byte ranges of the parenthesised parts of `text` that contain a digit.
+fn numbered_paren_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => stack.push(i),
+            ')' => {
+                if let Some(a) = stack.pop() {
+                    if text
+                        .get(a..i)
+                        .is_some_and(|p| p.chars().any(|c| c.is_ascii_digit()))
+                    {
+                        out.push((a, i + 1));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The text of a line to search for a topic nutrient: a table row's cells
+/// apart, because scrapers glue them ("FormMK-7" is "Form" | "MK-7").
+fn line_topic_text(l: &crate::model::Line) -> String {
+    if matches!(l.kind, LineKind::TableRow | LineKind::TableHeader) && l.cells.len() > 1 {
+        l.cells.join(" | ")
+    } else {
+        l.text.clone()
+    }
 }
 
 /// The nutrient an amount is about, or `None` when nothing names one.
@@ -46,10 +87,16 @@ pub fn nutrient_for(doc: &Document, at: At, amount: &AmountMention) -> Option<&'
     if let Some(m) = names.iter().rev().find(|m| m.end <= amount.start) {
         return Some(m.value);
     }
-    if let Some(m) = names
-        .iter()
-        .find(|m| m.start >= amount.tail_end && m.start - amount.tail_end <= 40)
-    {
+    // a name shortly after the amount, unless another number comes first: then
+    // the name belongs to that amount ("180 mcg per dag (samen met 2000 ie
+    // vitamine D3)")
+    if let Some(m) = names.iter().find(|m| {
+        m.start >= amount.tail_end
+            && m.start - amount.tail_end <= 40
+            && !s
+                .get(amount.tail_end..m.start)
+                .is_some_and(|gap| gap.chars().any(|c| c.is_ascii_digit()))
+    }) {
         return Some(m.value);
     }
     if line.kind == LineKind::TableRow {
@@ -84,7 +131,7 @@ pub fn nutrient_for(doc: &Document, at: At, amount: &AmountMention) -> Option<&'
             continue;
         }
         seen += 1;
-        if let Some(n) = last_nutrient(&l.text) {
+        if let Some(n) = last_nutrient(&line_topic_text(l)) {
             return Some(n);
         }
     }

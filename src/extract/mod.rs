@@ -7,6 +7,7 @@
 
 pub mod citations;
 pub mod context;
+pub mod dosages;
 pub mod forms;
 pub mod mentions;
 pub mod nutrient_values;
@@ -19,12 +20,13 @@ use crate::model::{Document, Extracted};
 pub fn extract_document(doc: &Document) -> Extracted {
     let (references, warnings) = references::extract_references(doc);
     let citations = citations::extract_citations(doc, &references);
+    let (dosages, dose_notes) = dosages::extract_dosages_with_notes(doc);
     Extracted {
         nutrient_values: nutrient_values::extract_nutrient_values(doc),
+        dosages,
         forms: forms::extract_forms(doc),
         references,
         citations,
-        warnings,
-        ..Default::default()
+        warnings: [warnings, dose_notes].concat(),
     }
 }

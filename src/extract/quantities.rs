@@ -30,7 +30,7 @@ static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?x)
         (?:^|[^\p{{L}}\p{{N}}.,])
-        (?P<between>(?i:tussen|between)\s+)?
+        (?P<between>(?i:tussen(?:\s+de)?|between(?:\s+the)?)\s+)?
         (?P<a>{NUM})
         (?:\s*(?P<sep>-|–|—|(?i:to|tot|en|and|through))\s*(?P<b>{NUM}))?
         \s*-?\s*
@@ -143,8 +143,15 @@ pub fn find_amounts(sentence: &str, lang: Lang) -> Vec<AmountMention> {
             _ => None,
         };
         if sep.as_deref().is_some_and(|s| s == "en" || s == "and") && b.is_none() {
-            // "45 en 90 mg": read only the second number as the amount
-            pos = c.name("b").map_or(next_pos, |m| m.start());
+            // "45 en 90 mg": read only the second number as the amount. The
+            // search restarts on the character before it, because the pattern
+            // needs to see the boundary in front of a number.
+            pos = c.name("b").map_or(next_pos, |m| {
+                sentence[..m.start()]
+                    .char_indices()
+                    .next_back()
+                    .map_or(m.start(), |(i, _)| i)
+            });
             continue;
         }
         let va = parse_number(a.as_str(), lang);
@@ -351,6 +358,14 @@ mod tests {
         assert_eq!(m.quantity.range, Range::ordered(400.0, 2000.0));
         let m = one("between 10 and 45 mcg", Lang::En);
         assert_eq!(m.quantity.range, Range::ordered(10.0, 45.0));
+        let m = one("tussen de 1000 en 4000 IE per dag", Lang::Nl);
+        assert_eq!(m.quantity.range, Range::ordered(1000.0, 4000.0));
+        let m = one("vrouwen 45 en mannen 90 mg", Lang::Nl);
+        assert_eq!(m.quantity.range, Range::single(90.0));
+        let m = one("eet 2 en neem 90 mg", Lang::Nl);
+        assert_eq!(m.quantity.range, Range::single(90.0));
+        let m = one("kies 45 en 90 mg", Lang::Nl);
+        assert_eq!(m.quantity.range, Range::single(90.0));
         let m = one("They offer 50 to 90 micrograms per 100 grams.", Lang::En);
         assert_eq!(m.quantity.range, Range::ordered(50.0, 90.0));
         assert_eq!(
