@@ -217,17 +217,23 @@ fn audit(args: &AuditArgs) -> Result<()> {
     let path = args.out.join("discrepancies.json");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {} (run `nutripipe run` first)", path.display()))?;
-    let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a JSON array", path.display()))?;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a JSON array", path.display()))?;
     let field = |r: &serde_json::Value, k: &str| r[k].as_str().unwrap_or_default().to_string();
     let list = |r: &serde_json::Value, k: &str| -> Vec<String> {
         r[k].as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for r in &rows {
-        *counts.entry((field(r, "kind"), field(r, "severity"))).or_default() += 1;
+        *counts
+            .entry((field(r, "kind"), field(r, "severity")))
+            .or_default() += 1;
     }
     println!("{} discrepancies in {}", rows.len(), args.out.display());
     println!("{:<22} {:<8} {:>5}", "kind", "severity", "count");
@@ -236,11 +242,20 @@ fn audit(args: &AuditArgs) -> Result<()> {
     }
     let shown: Vec<&serde_json::Value> = rows
         .iter()
-        .filter(|r| field(r, "severity") == "error" || (args.all && field(r, "severity") == "warning"))
+        .filter(|r| {
+            field(r, "severity") == "error" || (args.all && field(r, "severity") == "warning")
+        })
         .collect();
     if !shown.is_empty() {
         println!();
-        println!("{}:", if args.all { "errors and warnings" } else { "errors" });
+        println!(
+            "{}:",
+            if args.all {
+                "errors and warnings"
+            } else {
+                "errors"
+            }
+        );
     }
     for r in shown {
         println!(

@@ -42,9 +42,15 @@ fn chart_rows(ds: &Dataset) -> BTreeMap<String, Vec<ChartRow>> {
     let status: BTreeMap<(String, String, String), bool> = ds
         .consensus
         .iter()
-        .map(|c| ((c.food.clone(), c.nutrient.clone(), c.basis.clone()), c.status == "conflict"))
+        .map(|c| {
+            (
+                (c.food.clone(), c.nutrient.clone(), c.basis.clone()),
+                c.status == "conflict",
+            )
+        })
         .collect();
-    let mut groups: BTreeMap<(String, String, String), Vec<(String, Range, String)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, String), Vec<(String, Range, String)>> =
+        BTreeMap::new();
     for v in &ds.extracted.nutrient_values {
         if let Some((basis, r)) = comparable(v) {
             let tip = format!("{} line {}: {}", v.doc, v.line, v.quote);
@@ -78,7 +84,9 @@ fn chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>) -> String {
         .flat_map(|r| r.marks.iter())
         .flat_map(|(_, r, _)| [r.min, r.max])
         .filter(|x| *x > 0.0);
-    let (lo, hi) = positive.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+    let (lo, hi) = positive.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
     if !lo.is_finite() {
         return String::new();
     }
@@ -167,7 +175,12 @@ fn discrepancy_html(o: &mut String, d: &Discrepancy, quotes: &BTreeMap<String, S
     for w in &d.r#where {
         match quotes.get(w) {
             Some(q) => {
-                let _ = write!(o, "<blockquote><code>{}</code> {}</blockquote>", esc(w), esc(q));
+                let _ = write!(
+                    o,
+                    "<blockquote><code>{}</code> {}</blockquote>",
+                    esc(w),
+                    esc(q)
+                );
             }
             None => {
                 let _ = write!(o, "<blockquote><code>{}</code></blockquote>", esc(w));
@@ -242,7 +255,10 @@ pub fn report_html(ds: &Dataset) -> String {
     }
     let mut kinds: BTreeMap<(Severity, String), Vec<&Discrepancy>> = BTreeMap::new();
     for d in &ds.discrepancies {
-        kinds.entry((d.severity, d.kind.clone())).or_default().push(d);
+        kinds
+            .entry((d.severity, d.kind.clone()))
+            .or_default()
+            .push(d);
     }
     for ((sev, kind), v) in &kinds {
         let _ = write!(
@@ -283,7 +299,11 @@ pub fn report_html(ds: &Dataset) -> String {
     } else {
         o.push_str("<table><tr><th>food</th><th>nutrient</th><th>basis</th><th>values</th><th>docs</th><th>min</th><th>max</th><th>median</th><th>spread</th><th>status</th></tr>");
         for c in &ds.consensus {
-            let cls = if c.status == "conflict" { " class=\"conflict\"" } else { "" };
+            let cls = if c.status == "conflict" {
+                " class=\"conflict\""
+            } else {
+                ""
+            };
             let _ = write!(
                 o,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td{cls}>{}</td></tr>",
@@ -339,6 +359,9 @@ mod tests {
         assert!(h.contains("conflict-band"));
         assert!(h.contains("natto (per tablespoon) ⚠"));
         assert!(h.contains("Natto &lt;b&gt;"));
-        assert!(!h.contains("http://") || h.matches("http://").count() == 1, "only the SVG namespace");
+        assert!(
+            !h.contains("http://") || h.matches("http://").count() == 1,
+            "only the SVG namespace"
+        );
     }
 }

@@ -85,7 +85,9 @@ fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
     )?;
     let conflict = col("max_lo")
         .gt(col("min_hi") * lit(CONFLICT_RATIO))
-        .or(col("min_hi").lt_eq(lit(0.0)).and(col("max_lo").gt(col("min_hi"))));
+        .or(col("min_hi")
+            .lt_eq(lit(0.0))
+            .and(col("max_lo").gt(col("min_hi"))));
     df.lazy()
         .group_by([col("food"), col("nutrient"), col("basis")])
         .agg([
@@ -93,10 +95,11 @@ fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
             col("doc").n_unique().cast(DataType::Int64).alias("n_docs"),
             col("lo").min().alias("min"),
             col("hi").max().alias("max"),
-            ((col("lo") + col("hi")) / lit(2.0)).median().alias("median"),
+            ((col("lo") + col("hi")) / lit(2.0))
+                .median()
+                .alias("median"),
             col("lo").max().alias("max_lo"),
             col("hi").min().alias("min_hi"),
-            col("id").sort(Default::default()).alias("value_ids"),
         ])
         .with_columns([
             when(col("n_values").eq(lit(1)))
@@ -107,7 +110,10 @@ fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
                 .alias("status"),
             (col("max") / col("min")).alias("spread"),
         ])
-        .sort(["food", "nutrient", "basis"], SortMultipleOptions::default())
+        .sort(
+            ["food", "nutrient", "basis"],
+            SortMultipleOptions::default(),
+        )
         .collect()
 }
 
@@ -116,7 +122,7 @@ fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, PolarsError> {
         .column(name)?
         .as_materialized_series()
         .str()?
-        .into_iter()
+        .iter()
         .map(|s| s.unwrap_or_default().to_string())
         .collect())
 }
@@ -127,26 +133,9 @@ fn floats(df: &DataFrame, name: &str) -> Result<Vec<f64>, PolarsError> {
         .as_materialized_series()
         .cast(&DataType::Float64)?
         .f64()?
-        .into_iter()
+        .iter()
         .map(|x| x.unwrap_or(f64::NAN))
         .collect())
-}
-
-fn id_lists(df: &DataFrame, name: &str) -> Result<Vec<Vec<String>>, PolarsError> {
-    let s = df.column(name)?.as_materialized_series().list()?.clone();
-    let mut out = Vec::with_capacity(s.len());
-    for l in s.into_iter() {
-        let v = match l {
-            Some(inner) => inner
-                .str()?
-                .into_iter()
-                .map(|x| x.unwrap_or_default().to_string())
-                .collect(),
-            None => Vec::new(),
-        };
-        out.push(v);
-    }
-    Ok(out)
 }
 
 /// Consensus rows and the value conflicts among food values.
@@ -155,7 +144,13 @@ pub fn food_consensus(
 ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), ConsensusError> {
     let items: Vec<Item> = values
         .iter()
-        .filter_map(|v| comparable(v).map(|(basis, range)| Item { value: v, basis, range }))
+        .filter_map(|v| {
+            comparable(v).map(|(basis, range)| Item {
+                value: v,
+                basis,
+                range,
+            })
+        })
         .collect();
     if items.is_empty() {
         return Ok((Vec::new(), Vec::new()));
@@ -174,8 +169,18 @@ pub fn food_consensus(
         floats(&df, "median")?,
         floats(&df, "spread")?,
     );
-    let value_ids = id_lists(&df, "value_ids")?;
-    let by_id: BTreeMap<&str, &Item> = items.iter().map(|i| (i.value.id.as_str(), i)).collect();
+    // members of each group, in document order (the frame holds the statistics)
+    let mut members: BTreeMap<(&str, &str, &str), Vec<&Item>> = BTreeMap::new();
+    for i in &items {
+        members
+            .entry((
+                i.value.food.as_str(),
+                i.value.nutrient.as_str(),
+                i.basis.as_str(),
+            ))
+            .or_default()
+            .push(i);
+    }
     let mut rows = Vec::with_capacity(df.height());
     let mut conflicts = Vec::new();
     for k in 0..df.height() {
@@ -190,11 +195,18 @@ pub fn food_consensus(
             median: median[k],
             spread: spread[k],
             status: status[k].clone(),
-            value_ids: value_ids[k].clone(),
+            value_ids: Vec::new(),
+        };
+        let group = members
+            .get(&(food[k].as_str(), nutrient[k].as_str(), basis[k].as_str()))
+            .cloned()
+            .unwrap_or_default();
+        let row = FoodConsensus {
+            value_ids: group.iter().map(|i| i.value.id.clone()).collect(),
+            ..row
         };
         if row.status == "conflict" {
-            let members: Vec<&Item> = row.value_ids.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
-            conflicts.push(conflict_row(&row, &members));
+            conflicts.push(conflict_row(&row, &group));
         }
         rows.push(row);
     }
@@ -206,7 +218,12 @@ fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
     sorted.sort_by(|a, b| (&a.value.doc, a.value.line).cmp(&(&b.value.doc, b.value.line)));
     let stated: Vec<String> = sorted
         .iter()
-        .map(|i| format!("{} ug {} in {} line {}", i.range, c.basis, i.value.doc, i.value.line))
+        .map(|i| {
+            format!(
+                "{} ug {} in {} line {}",
+                i.range, c.basis, i.value.doc, i.value.line
+            )
+        })
         .collect();
     let subject = format!("{} / {} {}", c.food, c.nutrient, c.basis);
     Discrepancy {

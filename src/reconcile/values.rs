@@ -26,21 +26,22 @@ pub struct Bound {
 }
 
 /// Bounds by (nutrient, table).
-static BOUNDS_BY_KEY: LazyLock<BTreeMap<(&'static str, &'static str), Bound>> = LazyLock::new(|| {
-    lexicon::rows(BOUNDS)
-        .filter(|r| r.len() >= 5)
-        .filter_map(|r| {
-            Some((
-                (r[0], r[1]),
-                Bound {
-                    max_ug: r[2].parse().ok()?,
-                    basis: r[3],
-                    source: r[4],
-                },
-            ))
-        })
-        .collect()
-});
+static BOUNDS_BY_KEY: LazyLock<BTreeMap<(&'static str, &'static str), Bound>> =
+    LazyLock::new(|| {
+        lexicon::rows(BOUNDS)
+            .filter(|r| r.len() >= 5)
+            .filter_map(|r| {
+                Some((
+                    (r[0], r[1]),
+                    Bound {
+                        max_ug: r[2].parse().ok()?,
+                        basis: r[3],
+                        source: r[4],
+                    },
+                ))
+            })
+            .collect()
+    });
 
 /// The bound for a nutrient in a table ("dosages" or "nutrient_values").
 pub fn bound(nutrient: &str, table: &str) -> Option<&'static Bound> {
@@ -69,7 +70,8 @@ pub fn equivalence_mismatches(dosages: &[Dosage]) -> Vec<Discrepancy> {
         let (Ok(unit), Ok(alt_unit)) = (d.unit.parse::<Unit>(), d.alt_unit.parse::<Unit>()) else {
             continue;
         };
-        let (Some(f), Some(fa)) = (unit.ug_factor(&d.nutrient), alt_unit.ug_factor(&d.nutrient)) else {
+        let (Some(f), Some(fa)) = (unit.ug_factor(&d.nutrient), alt_unit.ug_factor(&d.nutrient))
+        else {
             continue;
         };
         let (a_min, a_max) = (d.amount_min * f, d.amount_max * f);
@@ -142,7 +144,8 @@ pub fn implausible_values(dosages: &[Dosage], values: &[NutrientValue]) -> Vec<D
         });
     }
     for v in values {
-        let (Some(b), Some(max)) = (bound(&v.nutrient, "nutrient_values"), v.ug_per_100g_max) else {
+        let (Some(b), Some(max)) = (bound(&v.nutrient, "nutrient_values"), v.ug_per_100g_max)
+        else {
             continue;
         };
         if max <= b.max_ug {
@@ -201,7 +204,12 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
         }
         if let Some(r) = dose_span(d) {
             groups
-                .entry((d.nutrient.clone(), d.form.clone(), d.indication.clone(), d.population.clone()))
+                .entry((
+                    d.nutrient.clone(),
+                    d.form.clone(),
+                    d.indication.clone(),
+                    d.population.clone(),
+                ))
                 .or_default()
                 .push((d, r));
         }
@@ -275,8 +283,16 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
 mod tests {
     use super::*;
 
-    fn dose(nutrient: &str, amount: (f64, f64), unit: &str, alt: Option<(f64, f64, &str)>) -> Dosage {
-        let f = unit.parse::<Unit>().ok().and_then(|u| u.ug_factor(nutrient));
+    fn dose(
+        nutrient: &str,
+        amount: (f64, f64),
+        unit: &str,
+        alt: Option<(f64, f64, &str)>,
+    ) -> Dosage {
+        let f = unit
+            .parse::<Unit>()
+            .ok()
+            .and_then(|u| u.ug_factor(nutrient));
         Dosage {
             id: format!("{nutrient}{}{unit}", amount.0),
             doc: "d".into(),
@@ -300,9 +316,24 @@ mod tests {
         let ok = vec![
             dose("vitamin D", (20.0, 20.0), "ug", Some((800.0, 800.0, "IU"))),
             dose("vitamin D", (10.0, 20.0), "ug", Some((400.0, 800.0, "IU"))),
-            dose("vitamin K2", (45.0, 45.0), "mg", Some((45000.0, 45000.0, "ug"))),
-            dose("vitamin D3", (38.0, 38.0), "ug", Some((1500.0, 1500.0, "IU"))),
-            dose("vitamin K2", (100.0, 100.0), "ug", Some((4000.0, 4000.0, "IU"))),
+            dose(
+                "vitamin K2",
+                (45.0, 45.0),
+                "mg",
+                Some((45000.0, 45000.0, "ug")),
+            ),
+            dose(
+                "vitamin D3",
+                (38.0, 38.0),
+                "ug",
+                Some((1500.0, 1500.0, "IU")),
+            ),
+            dose(
+                "vitamin K2",
+                (100.0, 100.0),
+                "ug",
+                Some((4000.0, 4000.0, "IU")),
+            ),
         ];
         assert!(equivalence_mismatches(&ok).is_empty());
     }
@@ -311,7 +342,12 @@ mod tests {
     fn broken_equivalences_are_flagged() {
         let bad = vec![
             dose("vitamin D", (25.0, 25.0), "ug", Some((800.0, 800.0, "IU"))),
-            dose("vitamin K2", (45.0, 45.0), "mg", Some((4500.0, 4500.0, "ug"))),
+            dose(
+                "vitamin K2",
+                (45.0, 45.0),
+                "mg",
+                Some((4500.0, 4500.0, "ug")),
+            ),
         ];
         let d = equivalence_mismatches(&bad);
         assert_eq!(d.len(), 2);
