@@ -3,6 +3,7 @@
 //! conflicts), [`values`] (dose conflicts, stated equivalences, implausible
 //! magnitudes) and [`citations`] (markers, reference lists, DOIs).
 
+pub mod citations;
 pub mod consensus;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use crate::model::{Discrepancy, Extracted, FoodConsensus};
 /// a stable order (severity, kind, subject).
 pub fn reconcile(ex: &Extracted) -> (Vec<FoodConsensus>, Vec<Discrepancy>) {
     let (consensus, mut discrepancies) = consensus::food_consensus(&ex.nutrient_values);
+    discrepancies.extend(citations::audit_citations(&ex.references, &ex.citations));
     discrepancies.sort_by(|a, b| {
         (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
     });
