@@ -25,11 +25,12 @@ use crate::values::doi::Doi;
 /// caller sorts).
 pub fn audit_citations(refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy> {
     let lists = Lists::new(refs);
+    let known = known_journals(refs);
     let mut out = Vec::new();
-    out.extend(dangling(&lists, cits));
+    out.extend(dangling(&lists, &known, cits));
     out.extend(unused(&lists, cits));
     out.extend(malformed(cits));
-    out.extend(mismatches(&lists, refs, cits));
+    out.extend(mismatches(&lists, &known, cits));
     out.extend(duplicates(refs));
     out.extend(doi_mismatches(refs));
     out
@@ -137,7 +138,7 @@ fn truncate(s: &str, n: usize) -> String {
 /// Markers whose number is not in their document's list, one finding per
 /// document and number (a number cited on several lines is one problem of
 /// the list, with every line in `where`).
-fn dangling(lists: &Lists, cits: &[Citation]) -> Vec<Discrepancy> {
+fn dangling(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Discrepancy> {
     let mut groups: BTreeMap<(&str, i64), Vec<&Citation>> = BTreeMap::new();
     for c in cits {
         if lists.entry(&c.doc, c.ref_no).is_none() {
@@ -156,8 +157,9 @@ fn dangling(lists: &Lists, cits: &[Citation]) -> Vec<Discrepancy> {
             let hint = cs
                 .iter()
                 .find_map(|c| {
-                    let cues = Cues::find(&c.span);
-                    let cands = candidates(lists, doc, &cues, &c.span, &[]);
+                    let claim = claim_text(&c.span);
+                    let cues = Cues::find(claim, known);
+                    let cands = candidates(lists, doc, &cues, claim, &[]);
                     (!cues.is_empty() && !cands.is_empty())
                         .then(|| format!("; the sentence names {}, {}", cues, fits(&cands)))
                 })
@@ -493,9 +495,10 @@ fn journals_named(text: &str, known: &[Vec<String>]) -> Vec<Vec<String>> {
 
 const MONTHS: &str = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|january|february|march|may|june|july|august|october|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|okt|nov|dec";
 const STUDY_NOUNS: &str = "studie|studies|study|onderzoek|review|overzichtsartikel|artikel|article|paper|meta-analyse|meta-analysis|metaanalyse|analyse|analysis|trial|rapport|report|publicatie|publication|richtlijn|guideline";
-/// Words after a number that make it a count or dose, not a year ("2000 IE").
+/// Words after a number that make it a count, a dose or the start of a
+/// period, not a publication year ("2000 IE", "van 2015 tot 2018").
 static NOT_YEAR_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:IE|IU|µg|μg|mcg|ug|mg|g|%|patiënten|patients|deelnemers|participants|mensen|people|vrouwen|women|mannen|men|subjects|kinderen|children|personen|persons|volwassenen|adults)\b").unwrap()
+    Regex::new(r"(?i)^\s*(?:(?:IE|IU|µg|μg|mcg|ug|mg|g|patiënten|patients|deelnemers|participants|mensen|people|vrouwen|women|mannen|men|subjects|kinderen|children|personen|persons|volwassenen|adults|tot|to|until|till|through|and|en)\b|[-–/%])").unwrap()
 });
 
 /// Years that date the cited work: "(2020)", "(Smith et al., 2020)", "een
@@ -553,21 +556,65 @@ struct Cues {
     trials: Vec<String>,
 }
 
-/// The journals of every reference list plus the lexicon's, as title words.
-static KNOWN_FROM_LEXICON: LazyLock<Vec<Vec<String>>> =
-    LazyLock::new(|| JOURNALS.iter().flatten().cloned().collect());
+/// The journals of every reference list plus the lexicon's, as title words:
+/// the titles a text can be recognised to name.
+fn known_journals(refs: &[Reference]) -> Vec<Vec<String>> {
+    let mut known: Vec<Vec<String>> = JOURNALS.iter().flatten().cloned().collect();
+    known.extend(
+        refs.iter()
+            .map(|r| journal_words(&r.journal))
+            .filter(|w| !w.is_empty()),
+    );
+    known.sort();
+    known.dedup();
+    known
+}
+
+/// Opens a sentence that introduces a work ("Een systematische review …",
+/// "In a large trial …", "Another meta-analysis …"); compounds count
+/// ("cohortonderzoek").
+static INTRODUCES_WORK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(?:een|a|an|another|andere|other|one|this|deze)\b[^.;]{{0,40}}?(?:{STUDY_NOUNS})"
+    ))
+    .unwrap()
+});
+
+/// The part of a marker's span that describes the cited work: back from the
+/// marker's own sentence to the nearest sentence that introduces a work.
+/// "A 2019 study found X. Another review showed Y [5]" is about the review
+/// only; "A review in Food & Function (2020) pooled 8 trials. The authors
+/// found Y [13]" is about the review throughout.
+fn claim_text(span: &str) -> &str {
+    static SENTENCE_END: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"[.!?]["”’)]*\s+"#).unwrap());
+    // Sentence starts: after a sentence end followed by a capital letter.
+    let mut starts = vec![0];
+    for m in SENTENCE_END.find_iter(span) {
+        if span[m.end()..]
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
+        {
+            starts.push(m.end());
+        }
+    }
+    for &st in starts.iter().rev() {
+        let end = starts
+            .iter()
+            .find(|&&x| x > st)
+            .copied()
+            .unwrap_or(span.len());
+        if INTRODUCES_WORK.is_match(&span[st..end]) {
+            return &span[st..];
+        }
+    }
+    span
+}
 
 impl Cues {
-    fn find(text: &str) -> Cues {
-        Cues::find_with(text, &[])
-    }
-
-    fn find_with(text: &str, extra_journals: &[Vec<String>]) -> Cues {
-        let mut known: Vec<Vec<String>> = KNOWN_FROM_LEXICON.clone();
-        known.extend(extra_journals.iter().cloned());
-        known.sort();
-        known.dedup();
-        let journals = journals_named(text, &known);
+    fn find(text: &str, known: &[Vec<String>]) -> Cues {
+        let journals = journals_named(text, known);
         let journal_text = journals.iter().map(|j| display_title(j, text)).collect();
         let mut years: Vec<i64> = YEAR_CUES
             .iter()
@@ -696,8 +743,8 @@ fn stems(s: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Entries of `doc`'s list (other than `except`) that agree with every cue,
-/// best title echo first; only the best when it is clearly best.
+/// Entries of `doc`'s list (other than `except`) that agree with every cue
+/// and echo the text's words best (ties are all named, up to three).
 fn candidates<'a>(
     lists: &Lists<'a>,
     doc: &str,
@@ -715,12 +762,13 @@ fn candidates<'a>(
         .map(|r| (stems(&r.title).intersection(&words).count(), *r))
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.ref_no.cmp(&b.1.ref_no)));
-    if let [(a, _), (b, _), ..] = scored.as_slice() {
-        if a > b {
-            scored.truncate(1);
-        }
-    }
-    scored.into_iter().take(3).map(|(_, r)| r).collect()
+    let best = scored.first().map_or(0, |s| s.0);
+    scored
+        .into_iter()
+        .take_while(|(n, _)| *n == best)
+        .take(3)
+        .map(|(_, r)| r)
+        .collect()
 }
 
 /// A candidate must state what the cues name (an entry without a year cannot
@@ -748,14 +796,7 @@ fn fits(cands: &[&Reference]) -> String {
 /// Markers whose text names a journal, year or trial that the entry they point
 /// to contradicts. Markers written together ("[4][5]", "[4,5]") vouch for one
 /// text together: it is a mismatch only when none of their entries agrees.
-fn mismatches(lists: &Lists, refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy> {
-    let mut list_journals: Vec<Vec<String>> = refs
-        .iter()
-        .map(|r| journal_words(&r.journal))
-        .filter(|w| !w.is_empty())
-        .collect();
-    list_journals.sort();
-    list_journals.dedup();
+fn mismatches(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Discrepancy> {
     let mut groups: BTreeMap<(&str, usize, &str), Vec<&Citation>> = BTreeMap::new();
     for c in cits {
         groups
@@ -772,12 +813,13 @@ fn mismatches(lists: &Lists, refs: &[Reference], cits: &[Citation]) -> Vec<Discr
         if entries.is_empty() {
             continue;
         }
-        let cues = Cues::find_with(span, &list_journals);
+        let claim = claim_text(span);
+        let cues = Cues::find(claim, known);
         if cues.is_empty() || entries.iter().any(|(_, r)| cues.agree(r)) {
             continue;
         }
         let nos: Vec<i64> = entries.iter().map(|(_, r)| r.ref_no).collect();
-        let cands = candidates(lists, doc, &cues, span, &nos);
+        let cands = candidates(lists, doc, &cues, claim, &nos);
         for (c, r) in entries {
             let subject = format!("[{}] in {doc}", r.ref_no);
             let mut wrong = Vec::new();
@@ -1132,4 +1174,503 @@ fn doi_mismatches(refs: &[Reference]) -> Vec<Discrepancy> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rf(doc: &str, no: i64, author: &str, year: i64, title: &str, journal: &str) -> Reference {
+        Reference {
+            id: format!("{doc}-r{no}"),
+            doc: doc.into(),
+            line: 100 + no as usize,
+            ref_no: no,
+            raw: format!("[{no}] {author} ({year}). {title}. {journal}."),
+            authors: vec![author.into()],
+            year: Some(year),
+            title: title.into(),
+            journal: journal.into(),
+            ..Default::default()
+        }
+    }
+
+    fn ct(doc: &str, line: usize, no: i64, span: &str) -> Citation {
+        Citation {
+            id: format!("{doc}-c{line}-{no}"),
+            doc: doc.into(),
+            line,
+            offset: span.len(),
+            marker: format!("[{no}]"),
+            ref_no: no,
+            context: span.into(),
+            span: span.into(),
+            ..Default::default()
+        }
+    }
+
+    fn kinds<'a>(d: &'a [Discrepancy], kind: &str) -> Vec<&'a str> {
+        d.iter()
+            .filter(|x| x.kind == kind)
+            .map(|x| x.subject.as_str())
+            .collect()
+    }
+
+    fn list() -> Vec<Reference> {
+        vec![
+            rf(
+                "a",
+                1,
+                "Huang, ZB",
+                2020,
+                "Combined effect of vitamin K and D on bone",
+                "Food Funct",
+            ),
+            rf(
+                "a",
+                2,
+                "Je, SH",
+                2011,
+                "Vitamin K supplement in Korean women",
+                "J Korean Med Sci",
+            ),
+            rf(
+                "a",
+                3,
+                "Aranow, C",
+                2023,
+                "Immunomodulatory actions of vitamin D",
+                "Front Immunol",
+            ),
+            rf(
+                "a",
+                4,
+                "Simon, LS",
+                2022,
+                "Vitamin D and autoimmune disease in the VITAL trial",
+                "Arthritis Rheumatol",
+            ),
+            rf(
+                "a",
+                5,
+                "Peng, L",
+                2024,
+                "Vitamin D and muscle strength",
+                "Front Nutr",
+            ),
+        ]
+    }
+
+    #[test]
+    fn dangling_markers_but_not_listed_ones() {
+        let refs = list();
+        let cits = vec![ct("a", 1, 1, "x"), ct("a", 2, 9, "y"), ct("a", 5, 9, "z")];
+        let d = audit_citations(&refs, &cits);
+        assert_eq!(kinds(&d, "dangling_citation"), ["[9] in a"]);
+        let dc = d.iter().find(|x| x.kind == "dangling_citation").unwrap();
+        assert_eq!(dc.severity, Severity::Error);
+        assert_eq!(dc.r#where, ["a:2", "a:5"], "one finding, every line");
+        assert!(dc.detail.contains("entries 1-5"), "{}", dc.detail);
+    }
+
+    #[test]
+    fn unused_only_in_documents_that_use_markers() {
+        let mut refs = list();
+        refs.push(rf(
+            "b",
+            1,
+            "Zhang, T",
+            2024,
+            "Vitamin K2 in health",
+            "Foods",
+        ));
+        let cits: Vec<Citation> = [1, 2, 3, 5].iter().map(|&n| ct("a", 1, n, "")).collect();
+        let d = audit_citations(&refs, &cits);
+        assert_eq!(kinds(&d, "unused_reference"), ["[4] in a"]);
+    }
+
+    #[test]
+    fn malformed_marker_once_per_marker() {
+        let mut c = ct("a", 3, 1, "x");
+        c.marker = "[1]1}".into();
+        c.malformed = true;
+        let d = audit_citations(&list(), &[c, ct("a", 4, 2, "y")]);
+        assert_eq!(kinds(&d, "malformed_marker"), ["[1]1} in a line 3"]);
+    }
+
+    fn mismatch(span: &str, no: i64) -> Vec<Discrepancy> {
+        let d = audit_citations(&list(), &[ct("a", 7, no, span)]);
+        d.into_iter()
+            .filter(|x| x.kind == "citation_mismatch")
+            .collect()
+    }
+
+    #[test]
+    fn named_journal_and_year_contradict_the_entry() {
+        let d = mismatch(
+            "Een systematische review in het tijdschrift Food & Function (2020) analyseerde acht studies. De auteurs rapporteerden een effect",
+            2,
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].subject, "[2] in a");
+        assert!(d[0].detail.contains("Food & Function"), "{}", d[0].detail);
+        assert!(d[0].detail.contains("entry [1]"), "{}", d[0].detail);
+        assert_eq!(d[0].r#where, ["a:7", "a:102", "a:101"]);
+    }
+
+    #[test]
+    fn the_entrys_own_journal_is_no_mismatch() {
+        // Full title in the text, abbreviation in the list.
+        assert!(mismatch("Een review van Frontiers in Immunology legt uit dat", 3).is_empty());
+        assert!(mismatch(
+            "A paper in the Journal of Korean Medical Science (2011) found",
+            2
+        )
+        .is_empty());
+        // A longer title that merely contains a listed one is another journal,
+        // and not a contradiction we can state.
+        assert!(mismatch("Nutrients from Food Science and Function Reports", 2).is_empty());
+    }
+
+    #[test]
+    fn years_of_publication_not_doses_or_events() {
+        let d = mismatch("A 2022 meta-analysis of trials found", 5);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].detail.contains("2022") && d[0].detail.contains("entry [4]"));
+        assert_eq!(
+            mismatch(
+                "Een klinisch onderzoek gepubliceerd in mei 2021 onderzocht",
+                3
+            )
+            .len(),
+            1
+        );
+        assert!(mismatch(
+            "Een klinisch onderzoek gepubliceerd in mei 2024 onderzocht",
+            5
+        )
+        .is_empty());
+        assert!(mismatch("Een dagelijks supplement (2000 IE) werd gebruikt", 5).is_empty());
+        assert!(mismatch(
+            "In 2015 the guidelines changed; a study with 2019 participants",
+            5
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn only_the_text_about_the_cited_work_counts() {
+        // The 2019 study is another work than the review the marker cites.
+        assert!(mismatch("A 2019 study found X. Another review showed Y", 5).is_empty());
+        assert_eq!(
+            claim_text("Intro. Een review uit 2020 vond X. De auteurs zagen Y"),
+            "Een review uit 2020 vond X. De auteurs zagen Y"
+        );
+        assert_eq!(
+            claim_text("No work is introduced here. Plain"),
+            "No work is introduced here. Plain"
+        );
+        assert!(mismatch("Een studie van 2015 tot 2018 volgde vrouwen", 5).is_empty());
+    }
+
+    #[test]
+    fn named_trials_must_be_in_the_entry() {
+        let d = mismatch("In een grote gerandomiseerde studie (VITAL trial) werd", 5);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].detail.contains("VITAL") && d[0].detail.contains("entry [4]"));
+        assert!(mismatch("the VITAL trial showed", 4).is_empty());
+        assert!(
+            mismatch("An RCT study showed", 5).is_empty(),
+            "RCT is a design"
+        );
+    }
+
+    #[test]
+    fn markers_cited_together_share_their_evidence() {
+        let cits = [
+            ct("a", 7, 1, "A review in Front Immunol"),
+            ct("a", 7, 3, "A review in Front Immunol"),
+        ];
+        let d = audit_citations(&list(), &cits);
+        assert!(kinds(&d, "citation_mismatch").is_empty());
+    }
+
+    #[test]
+    fn one_word_journals_need_a_cue() {
+        let mut refs = list();
+        refs.push(rf("a", 6, "Tayel, S", 2024, "Vitamin D and K", "Nutrients"));
+        let flagged = |span: &str, no: i64| {
+            let d = audit_citations(&refs, &[ct("a", 7, no, span)]);
+            !kinds(&d, "citation_mismatch").is_empty()
+        };
+        assert!(flagged("A trial published in Nutrients showed", 5));
+        assert!(!flagged("Nutrients such as calcium help", 5));
+        assert!(!flagged("foods rich in nutrients help", 5));
+        assert!(!flagged("A trial published in Nutrients showed", 6));
+    }
+
+    #[test]
+    fn duplicates_by_doi_or_author_year_title_not_by_author_alone() {
+        let mut r1 = rf(
+            "a",
+            1,
+            "Rønn, SH",
+            2021,
+            "The effect of vitamin MK-7 on bone mineral density",
+            "Osteoporos Int",
+        );
+        r1.doi = "10.1007/s00198-020-05638-z".into();
+        let mut r2 = rf(
+            "b",
+            4,
+            "Ronn, S",
+            2021,
+            "Effect of MK-7 on bone",
+            "Osteoporosis International",
+        );
+        r2.doi = "https://doi.org/10.1007/S00198-020-05638-Z".into();
+        let r3 = rf(
+            "a",
+            2,
+            "Hall, P",
+            2019,
+            "Vitamin K2 and vascular calcification in kidney disease",
+            "J X",
+        );
+        let r4 = rf(
+            "a",
+            3,
+            "Hall, P",
+            2019,
+            "Vitamin K2 and vascular calcification in kidney disease.",
+            "J X",
+        );
+        let r5 = rf(
+            "a",
+            4,
+            "Roumeliotis, S",
+            2025,
+            "The role of vitamin K2 in cognitive impairment",
+            "Front Aging Neurosci",
+        );
+        let r6 = rf(
+            "a",
+            5,
+            "Roumeliotis, S",
+            2022,
+            "Vitamin K supplementation in chronic kidney disease",
+            "Curr Vasc Pharmacol",
+        );
+        let r7 = rf(
+            "a",
+            6,
+            "Roumeliotis, S",
+            2022,
+            "Inactive Matrix Gla protein and mortality in dialysis",
+            "Int J Mol Sci",
+        );
+        let d = duplicates(&[r1, r2, r3, r4, r5, r6, r7]);
+        assert_eq!(d.len(), 2, "{d:#?}");
+        let across = d.iter().find(|x| x.docs.len() == 2).unwrap();
+        assert_eq!(across.severity, Severity::Info);
+        assert!(across.detail.contains("DOI"));
+        let within = d.iter().find(|x| x.docs.len() == 1).unwrap();
+        assert_eq!(within.severity, Severity::Warning);
+        assert!(!d.iter().any(|x| x.subject.contains("Roumeliotis")));
+    }
+
+    fn with_doi(
+        doi: &str,
+        year: i64,
+        vol: &str,
+        issue: &str,
+        pages: &str,
+        journal: &str,
+    ) -> Reference {
+        Reference {
+            doi: doi.into(),
+            volume: vol.into(),
+            issue: issue.into(),
+            pages: pages.into(),
+            ..rf("a", 1, "X, Y", year, "A title of a paper", journal)
+        }
+    }
+
+    fn doi_flags(r: Reference) -> Vec<String> {
+        doi_mismatches(&[r]).into_iter().map(|d| d.detail).collect()
+    }
+
+    #[test]
+    fn doi_structure_against_the_entry() {
+        // MDPI: "1-20" is sloppy, not a contradiction; volume 15 is.
+        assert!(doi_flags(with_doi(
+            "10.3390/nu16020549",
+            2024,
+            "16",
+            "2",
+            "1-20",
+            "Nutrients"
+        ))
+        .is_empty());
+        assert!(doi_flags(with_doi(
+            "10.3390/nu16020549",
+            2024,
+            "16",
+            "2",
+            "549",
+            "Nutrients"
+        ))
+        .is_empty());
+        let f = doi_flags(with_doi(
+            "10.3390/nu16020549",
+            2024,
+            "15",
+            "2",
+            "549",
+            "Nutrients",
+        ));
+        assert!(f.len() == 1 && f[0].contains("volume 16"), "{f:?}");
+        assert_eq!(
+            doi_flags(with_doi(
+                "10.3390/nu16020549",
+                2024,
+                "16",
+                "3",
+                "",
+                "Nutrients"
+            ))
+            .len(),
+            1
+        );
+        assert_eq!(
+            doi_flags(with_doi(
+                "10.3390/ijms20030628",
+                2019,
+                "20",
+                "3",
+                "628",
+                "Nutrients"
+            ))
+            .len(),
+            1
+        );
+        // Frontiers: the DOI year is the publication year or the one before.
+        assert!(doi_flags(with_doi(
+            "10.3389/fnagi.2024.1527535",
+            2025,
+            "16",
+            "",
+            "1527535",
+            ""
+        ))
+        .is_empty());
+        assert_eq!(
+            doi_flags(with_doi(
+                "10.3389/fpubh.2022.979649",
+                2024,
+                "10",
+                "",
+                "979649",
+                ""
+            ))
+            .len(),
+            1
+        );
+        assert_eq!(
+            doi_flags(with_doi(
+                "10.3389/fpubh.2022.979649",
+                2022,
+                "10",
+                "",
+                "979650",
+                ""
+            ))
+            .len(),
+            1
+        );
+        // Springer: registered online first, so it may be older, never newer.
+        assert!(doi_flags(with_doi(
+            "10.1007/s00198-020-05638-z",
+            2021,
+            "32",
+            "1",
+            "185-191",
+            ""
+        ))
+        .is_empty());
+        assert_eq!(
+            doi_flags(with_doi(
+                "10.1007/s00198-022-05638-z",
+                2021,
+                "32",
+                "1",
+                "185-191",
+                ""
+            ))
+            .len(),
+            1
+        );
+        // KAMS encodes volume, issue and first page.
+        assert!(doi_flags(with_doi(
+            "10.3346/jkms.2011.26.8.1093",
+            2011,
+            "26",
+            "8",
+            "1093-1098",
+            ""
+        ))
+        .is_empty());
+        assert_eq!(
+            doi_flags(with_doi(
+                "10.3346/jkms.2011.26.8.1093",
+                2011,
+                "26",
+                "8",
+                "1193-1198",
+                ""
+            ))
+            .len(),
+            1
+        );
+        // Publishers without a certain structure are left alone.
+        assert!(doi_flags(with_doi("10.1002/art.41991", 1999, "74", "12", "1-2", "")).is_empty());
+    }
+
+    #[test]
+    fn invalid_doi_text() {
+        let mut r = rf("a", 1, "X, Y", 2020, "T", "J");
+        r.raw.push_str(" DOI: 10.12/abc.");
+        assert_eq!(doi_flags(r.clone()).len(), 1);
+        r.raw = "[1] X (2020). T. J. DOI: 10.1234/abc.".into();
+        r.doi = "10.1234/abc".into();
+        assert!(doi_flags(r).is_empty());
+    }
+
+    #[test]
+    fn doi_patterns_file_compiles_entirely() {
+        let rows = rows(include_str!("../../data/doi_patterns.tsv")).count();
+        assert_eq!(DOI_PATTERNS.len(), rows);
+        assert!(!MDPI_CODES.is_empty() && !JOURNALS.is_empty());
+    }
+
+    #[test]
+    fn journal_title_matching() {
+        let w = |s: &str| journal_words(s);
+        assert!(words_match(
+            &w("Journal of Korean Medical Science"),
+            &w("J Korean Med Sci")
+        ));
+        assert!(words_match(&w("Food and function"), &w("Food & Function")));
+        assert!(words_match(&w("The Lancet"), &w("Lancet")));
+        assert!(words_match(&w("Healthcare (Basel)"), &w("Healthcare")));
+        assert!(!words_match(&w("Scientific Reports"), &w("Sci Res")));
+        assert!(!words_match(
+            &w("Frontiers in Nutrition"),
+            &w("Frontiers in Immunology")
+        ));
+        assert!(same_journal(
+            &w("JAMA"),
+            &w("Journal of the American Medical Association")
+        ));
+    }
 }
