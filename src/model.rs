@@ -233,6 +233,12 @@ pub struct Citation {
     pub ref_no: i64,
     pub resolved: bool,
     pub context: String,
+    /// The text this marker vouches for: the line from the end of the previous
+    /// marker group (or the line's start) up to this marker. Wider than
+    /// `context` because a sentence often names the study ("a review in Food &
+    /// Function (2020) …") one or two sentences before the marker that cites it.
+    /// Markers written side by side ("[25][26]") share one span. Not emitted.
+    pub span: String,
     /// The marker is broken ("[24]24}").
     pub malformed: bool,
 }

@@ -57,10 +57,31 @@ pub fn extract_citations(doc: &Document, refs: &[Reference]) -> Vec<Citation> {
         if list_lines.contains(&line.no) {
             continue;
         }
+        // The span of the current marker group, and the end of the previous marker.
+        let (mut span_start, mut span_end, mut prev_end) = (0usize, 0usize, 0usize);
         for c in MARKER.captures_iter(&line.text) {
             let (Some(whole), Some(inner)) = (c.get(0), c.get(1)) else {
                 continue;
             };
+            let between = line.text.get(prev_end..whole.start()).unwrap_or("");
+            let adjacent = prev_end > 0
+                && between
+                    .chars()
+                    .all(|ch| ch.is_whitespace() || matches!(ch, ',' | ';' | '-' | '–'));
+            if !adjacent {
+                span_start = prev_end;
+                span_end = whole.start();
+            }
+            prev_end = whole.end();
+            let span = line
+                .text
+                .get(span_start..span_end)
+                .unwrap_or("")
+                .trim_start_matches(|ch: char| {
+                    ch.is_whitespace() || matches!(ch, '.' | ',' | ';' | ':' | ')')
+                })
+                .trim_end()
+                .to_string();
             let malformed = c.get(2).is_some();
             let offset = whole.start();
             let context = line
@@ -92,6 +113,7 @@ pub fn extract_citations(doc: &Document, refs: &[Reference]) -> Vec<Citation> {
                     ref_no: n,
                     resolved: numbers.contains(&n),
                     context: context.clone(),
+                    span: span.clone(),
                     malformed,
                 });
             }
@@ -141,6 +163,17 @@ mod tests {
         assert_eq!(
             cits.first().map(|c| c.context.as_str()),
             Some("Kale is rich in K1 [2].")
+        );
+        let spans: Vec<&str> = cits.iter().map(|c| c.span.as_str()).collect();
+        assert_eq!(
+            &spans[..4],
+            [
+                "Kale is rich in K1",
+                "Natto has more",
+                "Natto has more",
+                "than cheese"
+            ],
+            "a span runs from the previous marker group; [5][6] share one"
         );
         assert!(
             cits.iter().all(|c| c.line < 6),

@@ -3,6 +3,7 @@
 //! conflicts), [`values`] (dose conflicts, stated equivalences, implausible
 //! magnitudes) and [`citations`] (markers, reference lists, DOIs).
 
+pub mod citations;
 pub mod consensus;
 pub mod values;
 
@@ -19,6 +20,7 @@ pub fn reconcile(
     discrepancies.extend(values::dose_conflicts(&ex.dosages));
     discrepancies.extend(values::equivalence_mismatches(&ex.dosages));
     discrepancies.extend(values::implausible_values(&ex.dosages, &ex.nutrient_values));
+    discrepancies.extend(citations::audit_citations(&ex.references, &ex.citations));
     discrepancies.sort_by(|a, b| {
         (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
     });
