@@ -39,7 +39,7 @@ static DOSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)(?:^|[^\p{L}\p{N}])(?:
             dagelijks\w* | daily | per\s+(?:dag|day) | a\s+day | daags | /\s*(?:dag|day)
           | dos[ei]s | doses | dosage\w* | dosering\w* | dose | doseer\w*
-          | intake | inname | supplement\w* | suppletie | suppleren
+          | intake | inname | dietary | supplement\w* | suppletie | suppleren
           | aanbevolen | aanbeveling\w* | adviseren | geadviseerd | advies
           | recommend\w* | advised? | suggest\w*
           | take | takes | taking | took | innemen | nam | namen | innamen | ingenomen | neem | neemt | slikken

@@ -65,7 +65,7 @@ static BASIS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static NUTRIENT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:of\s+|van\s+|aan\s+)?(?:dietary\s+|supplemental\s+|extra\s+)?$")
+    Regex::new(r"(?i)^\s*(?:(?:increase|rise|toename|verhoging|stijging|extra|more|meer)\s+)?(?:in\s+|of\s+|van\s+|aan\s+)?(?:dietary\s+|supplemental\s+|extra\s+)?$")
         .expect("regex")
 });
 

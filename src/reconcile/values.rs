@@ -193,8 +193,8 @@ fn dose_span(d: &Dosage) -> Option<Range> {
     })
 }
 
-/// Doses for the same nutrient, form, indication and population that sources
-/// give incompatibly.
+/// Doses for the same nutrient, form, indication and population that different
+/// sources give incompatibly.
 pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
     type Key = (String, String, String, String);
     let mut groups: BTreeMap<Key, Vec<(&Dosage, Range)>> = BTreeMap::new();
@@ -219,7 +219,11 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
         let mut pairs = Vec::new();
         for i in 0..items.len() {
             for j in i + 1..items.len() {
-                if ranges_conflict(items[i].1, items[j].1, CONFLICT_RATIO) {
+                // one source giving several doses for one purpose is a dose-response
+                // or a schedule; a conflict is between sources
+                if items[i].0.doc != items[j].0.doc
+                    && ranges_conflict(items[i].1, items[j].1, CONFLICT_RATIO)
+                {
                     pairs.push((i, j));
                 }
             }
