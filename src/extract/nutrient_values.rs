@@ -320,6 +320,7 @@ fn foods_for(doc: &Document, li: usize, si: usize, a: &AmountMention) -> Vec<Men
 mod tests {
     use super::*;
     use crate::ingest::parse_text;
+    use crate::model::Qualifier;
 
     fn rows(text: &str) -> Vec<NutrientValue> {
         let doc = parse_text("t", "t.txt", text);
@@ -435,5 +436,98 @@ mod tests {
                 "salmon vitamin D approx570-570 IU per 3 oz",
             ]
         );
+    }
+
+    /// One row of a sentence, with its stated amount, qualifier and basis.
+    fn only(text: &str) -> NutrientValue {
+        let v = rows(text);
+        assert_eq!(v.len(), 1, "{text}: {:?}", brief(&v));
+        v.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn every_number_format_in_both_languages() {
+        for (text, min, max) in [
+            (
+                "Spinazie bevat 482,9 µg vitamine K1 per 100 g.",
+                482.9,
+                482.9,
+            ),
+            (
+                "Levertraan levert 4.000 IE vitamine D per 100 g.",
+                4000.0,
+                4000.0,
+            ),
+            (
+                "Cod liver oil provides 10,000 IU of vitamin D per 100 g.",
+                10000.0,
+                10000.0,
+            ),
+            (
+                "Cod liver oil provides 1.5 mg of vitamin D per 100 g.",
+                1.5,
+                1.5,
+            ),
+            (
+                "Levertraan levert 1 200 IE vitamine D per 100 g.",
+                1200.0,
+                1200.0,
+            ),
+            (
+                "Levertraan levert 1\u{202f}200 IE vitamine D per 100 g.",
+                1200.0,
+                1200.0,
+            ),
+        ] {
+            let r = only(text);
+            assert_eq!((r.amount_min, r.amount_max), (min, max), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_range_form_in_both_languages() {
+        for text in [
+            "Natto contains 900-1100 µg of vitamin K2 per 100 g.",
+            "Natto contains 900–1100 µg of vitamin K2 per 100 g.",
+            "Natto contains 900—1100 µg of vitamin K2 per 100 g.",
+            "Natto contains 900 to 1100 µg of vitamin K2 per 100 g.",
+            "Natto bevat 900 tot 1100 µg vitamine K2 per 100 g.",
+            "Natto bevat tussen 900 en 1100 µg vitamine K2 per 100 g.",
+            "Natto contains between 900 and 1100 µg of vitamin K2 per 100 g.",
+        ] {
+            let r = only(text);
+            assert_eq!((r.amount_min, r.amount_max), (900.0, 1100.0), "{text}");
+            assert_eq!(r.food, "natto");
+        }
+    }
+
+    #[test]
+    fn every_qualifier_of_the_lexicon() {
+        for (phrase, q) in lexicon::QUALIFIER_PHRASES.iter() {
+            // "tot" and friends read as a range end after a number; here they open the amount
+            let text = format!("Natto bevat {phrase} 900 µg vitamine K2 per 100 g.");
+            let r = only(&text);
+            assert_eq!(r.qualifier, *q, "{text}");
+        }
+        assert_eq!(
+            only("Natto bevat meestal 900 µg vitamine K2 per 100 g.").qualifier,
+            Qualifier::Exact
+        );
+    }
+
+    #[test]
+    fn every_basis_spelling() {
+        for (spelling, info) in lexicon::BASIS_UNITS_BY_SPELLING.iter() {
+            let text = format!("Natto contains 90 µg of vitamin K2 per 2 {spelling}.");
+            let r = only(&text);
+            assert_eq!(r.basis_unit, info.unit, "{text}");
+            assert_eq!(r.basis_amount, 2.0 * info.scale, "{text}");
+        }
+        let r = only("Natto contains 90 µg of vitamin K2 per 100-gram serving.");
+        assert_eq!((r.basis_amount, r.basis_unit.as_str()), (100.0, "g"));
+        let r = only("Goudse kaas: per plak (20 g) ongeveer 10 µg vitamine K2.");
+        assert_eq!((r.basis_amount, r.basis_unit.as_str()), (20.0, "g"));
+        let r = only("Een portie natto (50 g) bevat 500 µg vitamine K2.");
+        assert_eq!((r.basis_amount, r.basis_unit.as_str()), (50.0, "g"));
     }
 }
