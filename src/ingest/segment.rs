@@ -244,7 +244,12 @@ pub fn segment(raw_lines: &[&str]) -> Vec<Line> {
             continue;
         }
         let next_ok = i + 1 >= n || lines[i + 1].kind != LineKind::TableRow;
-        if is_heading(&t, next_ok) && find_label(&t).is_none() {
+        // "Vitamin K Supplements: Analysis of MK-7 Content" is a title with a
+        // colon; "arteriosclerose: 180-720 mcg per dag" is a labelled line
+        let titled = find_label(&t).is_none()
+            || t.split_once(':')
+                .is_some_and(|(_, rest)| !rest.chars().any(|c| c.is_ascii_digit()));
+        if is_heading(&t, next_ok) && titled {
             lines[i].kind = LineKind::Heading;
             continue;
         }
@@ -308,6 +313,18 @@ mod tests {
         assert_eq!(l[2].label.as_deref(), Some("Natto"));
         assert_eq!(l[3].label.as_deref(), Some("Vette vis"));
         assert_eq!(l[4].label.as_deref(), Some("arteriosclerose"));
+    }
+
+    #[test]
+    fn a_title_with_a_colon_is_a_heading_but_a_labelled_dose_is_not() {
+        let l = seg("Vitamin K Supplements: Analysis of Menaquinone-7 Content\nMK-7 is key.\nDosering bij therapeutisch gebruik: 180-360 mcg per dag");
+        assert_eq!(l[0].kind, LineKind::Heading);
+        assert_eq!(l[1].section, Some(0));
+        assert_eq!(l[2].kind, LineKind::Paragraph);
+        assert_eq!(
+            l[2].label.as_deref(),
+            Some("Dosering bij therapeutisch gebruik")
+        );
     }
 
     #[test]
