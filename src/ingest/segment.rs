@@ -157,6 +157,19 @@ fn is_heading(t: &str, next_blank_or_text: bool) -> bool {
             .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
+/// A number standing on its own ("180-360 mcg"), not a digit of a name
+/// ("Menaquinone-7", "K2", "D3").
+fn has_free_number(t: &str) -> bool {
+    let mut prev: Option<char> = None;
+    for c in t.chars() {
+        if c.is_ascii_digit() && !prev.is_some_and(|p| p.is_alphanumeric() || p == '-') {
+            return true;
+        }
+        prev = Some(c);
+    }
+    false
+}
+
 /// Classify every line and recover tables, labels and sections.
 pub fn segment(raw_lines: &[&str]) -> Vec<Line> {
     let n = raw_lines.len();
@@ -248,7 +261,7 @@ pub fn segment(raw_lines: &[&str]) -> Vec<Line> {
         // colon; "arteriosclerose: 180-720 mcg per dag" is a labelled line
         let titled = find_label(&t).is_none()
             || t.split_once(':')
-                .is_some_and(|(_, rest)| !rest.chars().any(|c| c.is_ascii_digit()));
+                .is_some_and(|(_, rest)| !has_free_number(rest));
         if is_heading(&t, next_ok) && titled {
             lines[i].kind = LineKind::Heading;
             continue;
