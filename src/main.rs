@@ -1,6 +1,7 @@
 //! The `nutripipe` command: wires the stages, flags and progress bars.
 
-use std::io::IsTerminal;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -60,6 +61,17 @@ struct RunArgs {
     /// (OWASP CSV injection); the default stays faithful to the source.
     #[arg(long)]
     excel_safe: bool,
+}
+
+/// `println!` into a String (the audit output is written in one go, so that a
+/// closed pipe can be handled).
+macro_rules! outln {
+    ($o:expr) => {
+        let _ = writeln!($o);
+    };
+    ($o:expr, $($arg:tt)*) => {
+        let _ = writeln!($o, $($arg)*);
+    };
 }
 
 fn main() -> ExitCode {
@@ -229,16 +241,17 @@ fn audit(args: &AuditArgs) -> Result<()> {
             })
             .unwrap_or_default()
     };
+    let mut o = String::new();
     let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for r in &rows {
         *counts
             .entry((field(r, "kind"), field(r, "severity")))
             .or_default() += 1;
     }
-    println!("{} discrepancies in {}", rows.len(), args.out.display());
-    println!("{:<22} {:<8} {:>5}", "kind", "severity", "count");
+    outln!(o, "{} discrepancies in {}", rows.len(), args.out.display());
+    outln!(o, "{:<22} {:<8} {:>5}", "kind", "severity", "count");
     for ((kind, sev), n) in &counts {
-        println!("{kind:<22} {sev:<8} {n:>5}");
+        outln!(o, "{kind:<22} {sev:<8} {n:>5}");
     }
     let shown: Vec<&serde_json::Value> = rows
         .iter()
@@ -247,8 +260,9 @@ fn audit(args: &AuditArgs) -> Result<()> {
         })
         .collect();
     if !shown.is_empty() {
-        println!();
-        println!(
+        outln!(o);
+        outln!(
+            o,
             "{}:",
             if args.all {
                 "errors and warnings"
@@ -258,7 +272,8 @@ fn audit(args: &AuditArgs) -> Result<()> {
         );
     }
     for r in shown {
-        println!(
+        outln!(
+            o,
             "- [{}] {}: {}",
             field(r, "kind"),
             field(r, "subject"),
@@ -266,8 +281,13 @@ fn audit(args: &AuditArgs) -> Result<()> {
         );
         let w = list(r, "where");
         if !w.is_empty() {
-            println!("    at {}", w.join(", "));
+            outln!(o, "    at {}", w.join(", "));
         }
     }
-    Ok(())
+    // a closed pipe (`nutripipe audit | head`) is not an error
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(o.as_bytes()).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

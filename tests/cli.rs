@@ -210,3 +210,25 @@ fn help_describes_the_commands() {
         assert!(h.contains(flag), "{h}");
     }
 }
+
+#[test]
+fn audit_prints_counts_per_kind_and_the_errors() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    assert!(run(&raw_dir(), &out, &["--quiet"]).status.success());
+    let o = bin().arg("audit").arg("--out").arg(&out).output().unwrap();
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("dangling_citation"), "{text}");
+    assert!(text.contains("value_conflict"), "{text}");
+    assert!(text.contains("errors:"), "{text}");
+    assert!(text.contains("002_1b0a7aefea582fa8:"), "{text}");
+    let missing = bin()
+        .arg("audit")
+        .arg("--out")
+        .arg(t.path().join("none"))
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("run `nutripipe run` first"));
+}
