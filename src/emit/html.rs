@@ -31,11 +31,14 @@ blockquote{margin:.3em 0 .3em 1.5em;color:#444;border-left:3px solid #ddd;paddin
 code{background:#f5f5f5;padding:0 3px}.conflict{color:#d62728;font-weight:600}figure{margin:1.5em 0}
 figcaption{font-weight:600;margin-bottom:.4em}svg text{font-size:12px;font-family:inherit}";
 
+/// One source's value on a chart row: (doc, range, tooltip).
+type Mark = (String, Range, String);
+
 /// One chart row: a food on a basis, with the marks of its sources.
 struct ChartRow {
     label: String,
     conflict: bool,
-    marks: Vec<(String, Range, String)>, // (doc, range, tooltip)
+    marks: Vec<Mark>,
 }
 
 fn chart_rows(ds: &Dataset) -> BTreeMap<String, Vec<ChartRow>> {
@@ -49,7 +52,7 @@ fn chart_rows(ds: &Dataset) -> BTreeMap<String, Vec<ChartRow>> {
             )
         })
         .collect();
-    let mut groups: BTreeMap<(String, String, String), Vec<(String, Range, String)>> =
+    let mut groups: BTreeMap<(String, String, String), Vec<Mark>> =
         BTreeMap::new();
     for v in &ds.extracted.nutrient_values {
         if let Some((basis, r)) = comparable(v) {
