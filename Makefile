@@ -11,8 +11,11 @@ SHARED ?= ../shared
 
 .PHONY: pipeline build test tools check fmt clippy score clean
 
+# One release build serves the pipeline, the tests and the benchmarks: building
+# through `cargo test --no-run` resolves features with the dev-dependencies, so
+# the binary and the tests share every compiled crate (polars is slow to build).
 build:
-	$(CARGO) build --release --locked
+	$(CARGO) test --release --locked --no-run
 
 pipeline: build
 	$(BIN) run --raw raw --out processed
