@@ -112,7 +112,10 @@ fn run(args: &RunArgs) -> Result<()> {
     let visible = !args.quiet && std::io::stderr().is_terminal();
     let (files, mut warnings) = ingest::list_sources(&args.raw)?;
     if files.is_empty() {
-        bail!("no input files (*.txt, *.html, *.htm, *.md) in {}", args.raw.display());
+        bail!(
+            "no input files (*.txt, *.html, *.htm, *.md) in {}",
+            args.raw.display()
+        );
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))

@@ -25,7 +25,14 @@ const TABLES: &[&str] = &[
 /// separated cells), and the id, which hashes line and offset.
 const POSITION_COLUMNS: &[&str] = &["id", "line", "quote", "offset"];
 
-const CASES: &[&str] = &["cp1252", "dosage", "food_table", "nested", "references"];
+const CASES: &[&str] = &[
+    "cp1252",
+    "dosage",
+    "food_table",
+    "minified",
+    "nested",
+    "references",
+];
 
 fn fixtures(format: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -117,8 +124,16 @@ fn html_markdown_and_text_yield_the_same_rows() {
                     .cloned()
                     .collect()
             };
-            assert_eq!(of(&html), of(&txt), "{table}, {case}: HTML differs from text");
-            assert_eq!(of(&md), of(&txt), "{table}, {case}: Markdown differs from text");
+            assert_eq!(
+                of(&html),
+                of(&txt),
+                "{table}, {case}: HTML differs from text"
+            );
+            assert_eq!(
+                of(&md),
+                of(&txt),
+                "{table}, {case}: Markdown differs from text"
+            );
         }
         assert_eq!(html, txt, "{table}: HTML differs from text");
         assert_eq!(md, txt, "{table}: Markdown differs from text");
@@ -141,9 +156,21 @@ fn lines_are_source_lines_and_quotes_are_visible_text() {
     // the table row starts on the line of its first cell's text
     let natto = find(&r.html, "nutrient_values", "food_table", "food", "natto");
     assert_eq!(natto["line"], 24);
-    assert_eq!(natto["nutrient"], "vitamin K2", "from the heading above the table");
-    assert_eq!(natto["quote"], "Natto (1 tablespoon) | ~100 mcg (very rich)");
-    let cheese = find(&r.html, "nutrient_values", "food_table", "food", "aged cheese");
+    assert_eq!(
+        natto["nutrient"], "vitamin K2",
+        "from the heading above the table"
+    );
+    assert_eq!(
+        natto["quote"],
+        "Natto (1 tablespoon) | ~100 mcg (very rich)"
+    );
+    let cheese = find(
+        &r.html,
+        "nutrient_values",
+        "food_table",
+        "food",
+        "aged cheese",
+    );
     assert_eq!(cheese["line"], 27);
     assert_eq!(
         cheese["quote"],
@@ -152,7 +179,13 @@ fn lines_are_source_lines_and_quotes_are_visible_text() {
     let md = find(&r.md, "nutrient_values", "food_table", "food", "natto");
     assert_eq!(md["line"], 10);
     // a list item that runs over two source lines: its first line, one quote
-    let heling = find(&r.html, "dosages", "dosage", "indication_raw", "heling na botbreuk");
+    let heling = find(
+        &r.html,
+        "dosages",
+        "dosage",
+        "indication_raw",
+        "heling na botbreuk",
+    );
     assert_eq!(heling["line"], 11);
     assert!(heling["quote"]
         .as_str()

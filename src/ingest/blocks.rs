@@ -195,19 +195,25 @@ mod tests {
         b.enter(LineKind::Heading, None);
         b.text("Dosering", 1);
         b.leave();
-        b.enter(LineKind::Bullet, Some(1));
+        b.enter(LineKind::Bullet, None);
         b.text("  ", 2);
         b.text("Natto – een gerecht", 3);
         b.leave();
+        // numbered as in a text file, where "1. Natto" is no label either
+        b.enter(LineKind::Bullet, Some(1));
+        b.text("Kaas – 50 µg", 3);
+        b.leave();
         b.text("Na de lijst: tekst", 4);
         let lines = to_lines(b.finish());
-        assert_eq!(lines.len(), 3);
+        assert_eq!(lines.len(), 4);
         assert_eq!(lines[1].no, 3);
-        assert_eq!(lines[1].text, "1. Natto – een gerecht");
+        assert_eq!(lines[1].text, "Natto – een gerecht");
         assert_eq!(lines[1].label.as_deref(), Some("Natto"));
         assert_eq!(lines[1].section, Some(0));
-        assert_eq!(lines[2].kind, LineKind::Paragraph);
-        assert_eq!(lines[2].label.as_deref(), Some("Na de lijst"));
+        assert_eq!(lines[2].no, 3);
+        assert_eq!(lines[2].text, "1. Kaas – 50 µg");
+        assert_eq!(lines[3].kind, LineKind::Paragraph);
+        assert_eq!(lines[3].label.as_deref(), Some("Na de lijst"));
     }
 
     #[test]
@@ -217,7 +223,12 @@ mod tests {
         b.row(t, 1, vec!["Food".into(), "K2".into()], true);
         b.row(t, 2, vec!["Natto".into(), " 100  µg ".into()], false);
         let u = b.table();
-        b.row(u, 5, vec!["Kaas".into(), String::new(), "50 µg".into()], false);
+        b.row(
+            u,
+            5,
+            vec!["Kaas".into(), String::new(), "50 µg".into()],
+            false,
+        );
         let lines = to_lines(b.finish());
         assert_eq!(lines[1].table_header, Some(0));
         assert_eq!(lines[1].cells, vec!["Natto", "100 µg"]);

@@ -37,9 +37,8 @@ pub fn blocks(text: &str) -> Vec<Block> {
     let mut in_head = false;
     // inside an image: its alt text is not shown as text
     let mut image = 0usize;
-    let parser =
-        Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-            .into_offset_iter();
+    let parser = Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
+        .into_offset_iter();
     for (event, range) in parser {
         let line = line_at(range.start);
         match event {

@@ -112,7 +112,8 @@ pub fn list_sources(raw: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>), IngestEr
                         file: display_rel(&rel),
                         line: None,
                         kind: "skipped_file".into(),
-                        message: "not a source (only .txt, .html, .htm and .md are read); skipped".into(),
+                        message: "not a source (only .txt, .html, .htm and .md are read); skipped"
+                            .into(),
                     });
                 }
             }
@@ -202,6 +203,15 @@ pub fn load_bytes(
         });
     }
     let doc = parse(format, id, file, &decoded.text);
+    if doc.lines.is_empty() && !decoded.text.trim().is_empty() {
+        warnings.push(Warning {
+            file: file.to_string(),
+            line: None,
+            kind: "empty_file".into(),
+            message: "no visible text (only markup, scripts or page furniture); nothing extracted"
+                .into(),
+        });
+    }
     let summary = DocSummary {
         id: doc.id.clone(),
         file: file.to_string(),
