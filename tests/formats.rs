@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -87,25 +88,26 @@ fn content(out: &Path, table: &str) -> Vec<String> {
 }
 
 struct Runs {
-    _dir: tempfile::TempDir,
     html: PathBuf,
     md: PathBuf,
     txt: PathBuf,
 }
 
-fn run_all() -> Runs {
-    let dir = tempfile::tempdir().unwrap();
-    let [html, md, txt] = ["html", "md", "txt"].map(|f| {
-        let out = dir.path().join(f);
-        run(&fixtures(f), &out);
-        out
-    });
-    Runs {
-        _dir: dir,
-        html,
-        md,
-        txt,
-    }
+/// One run per format, shared by the tests (a debug run takes seconds), in
+/// cargo's scratch directory for integration tests.
+fn run_all() -> &'static Runs {
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats");
+        let [html, md, txt] = ["html", "md", "txt"].map(|f| {
+            let out = dir.join(f);
+            // a leftover of an earlier run must not pass for this one's output
+            let _ = fs::remove_dir_all(&out);
+            run(&fixtures(f), &out);
+            out
+        });
+        Runs { html, md, txt }
+    })
 }
 
 #[test]
@@ -191,7 +193,10 @@ fn lines_are_source_lines_and_quotes_are_visible_text() {
         .as_str()
         .is_some_and(|q| q.starts_with("heling na botbreuk: 180 mcg per dag (samen")));
     // ordered list items are numbered as a reader sees them
-    let knapen = find(&r.html, "references", "references", "ref_no", "2");
+    let knapen = rows(&r.html, "references")
+        .into_iter()
+        .find(|x| x["doc"] == "references" && x["ref_no"] == 2)
+        .expect("reference 2");
     assert_eq!(knapen["line"], 13);
     assert_eq!(knapen["year"], 2015);
     let cited = find(&r.html, "citations", "references", "marker", "[2]");
