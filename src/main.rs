@@ -45,7 +45,7 @@ struct AuditArgs {
 
 #[derive(Parser, Debug)]
 struct RunArgs {
-    /// Folder with the source texts (*.txt, any encoding; searched recursively).
+    /// Folder with the sources (*.txt, *.html, *.htm, *.md, any encoding; searched recursively).
     #[arg(long, default_value = "raw")]
     raw: PathBuf,
     /// Output folder; the whole set is replaced atomically.
@@ -124,7 +124,10 @@ fn run(args: &RunArgs) -> Result<()> {
     let visible = !args.quiet && std::io::stderr().is_terminal();
     let (files, mut warnings) = ingest::list_sources(&args.raw)?;
     if files.is_empty() {
-        bail!("no input files (*.txt) in {}", args.raw.display());
+        bail!(
+            "no input files (*.txt, *.html, *.htm, *.md) in {}",
+            args.raw.display()
+        );
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))

@@ -61,11 +61,19 @@ pub struct Sentence {
 }
 
 /// One line of a source file, with the structure recovered from it.
+///
+/// For a text file a `Line` is a source line. For a marked-up source (HTML,
+/// Markdown) it is a logical line: a heading, paragraph, list item or table
+/// row, numbered by the source line its visible text starts on. Several
+/// logical lines can share a number and some numbers have none, so code that
+/// walks a document uses positions in `Document::lines` and reports `no`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
-    /// 1-based line number, as `str.splitlines()` counts.
+    /// 1-based line number in the source file, as `str.splitlines()` counts.
     pub no: usize,
-    /// The line's text after decoding and NFC normalisation.
+    /// The line's text after decoding and NFC normalisation; for marked-up
+    /// sources the text a reader sees (tags removed, entities decoded,
+    /// whitespace collapsed; table cells joined with " | ").
     pub text: String,
     pub kind: LineKind,
     /// Table cells for table rows (label cell, value cell, …); the whole text
@@ -89,13 +97,18 @@ pub struct Document {
     pub file: String,
     /// The document's main language (majority of its sentences).
     pub lang: Lang,
+    /// The lines in reading order. For text files `lines[i].no == i + 1`; for
+    /// marked-up sources not (see [`Line`]): index by position, report `no`.
     pub lines: Vec<Line>,
 }
 
 impl Document {
-    /// The line with the given 1-based number.
+    /// The first line that starts on the given 1-based source line.
     pub fn line(&self, no: usize) -> Option<&Line> {
-        no.checked_sub(1).and_then(|i| self.lines.get(i))
+        match no.checked_sub(1).and_then(|i| self.lines.get(i)) {
+            Some(l) if l.no == no => Some(l),
+            _ => self.lines.iter().find(|l| l.no == no),
+        }
     }
 }
 

@@ -40,12 +40,23 @@ fn marker_numbers(inner: &str) -> Vec<i64> {
     out
 }
 
+/// The first characters of a reference entry's text: enough to tell its line
+/// from another on the same source line, few enough to lie on its first line.
+fn entry_head(raw: &str) -> &str {
+    let end = raw.char_indices().nth(24).map_or(raw.len(), |(i, _)| i);
+    raw.get(..end).unwrap_or(raw)
+}
+
 /// Every in-text marker of `doc`, one row per number, ordered by line and offset.
 pub fn extract_citations(doc: &Document, refs: &[Reference]) -> Vec<Citation> {
-    let list_lines: HashSet<usize> = refs
+    // The entries of the reference list are not cited text. An entry is known
+    // by its line number and the start of its text: in a marked-up source
+    // several lines can share a number (a minified page is all on line 1), and
+    // only the entry itself is to be skipped.
+    let list_lines: Vec<(usize, &str)> = refs
         .iter()
         .filter(|r| r.doc == doc.id)
-        .map(|r| r.line)
+        .map(|r| (r.line, entry_head(&r.raw)))
         .collect();
     let numbers: HashSet<i64> = refs
         .iter()
@@ -54,7 +65,10 @@ pub fn extract_citations(doc: &Document, refs: &[Reference]) -> Vec<Citation> {
         .collect();
     let mut out = Vec::new();
     for line in &doc.lines {
-        if list_lines.contains(&line.no) {
+        if list_lines
+            .iter()
+            .any(|(no, head)| *no == line.no && line.text.contains(head))
+        {
             continue;
         }
         // The span of the current marker group, and the end of the previous marker.

@@ -6,6 +6,8 @@
 //! Binary data (NUL bytes in a file without a UTF-16 BOM) is refused: there is no
 //! text to extract, and decoding it would only invent garbage rows.
 
+use std::sync::LazyLock;
+
 use thiserror::Error;
 use unicode_normalization::UnicodeNormalization;
 
@@ -28,8 +30,40 @@ pub struct Decoded {
     pub notes: Vec<String>,
 }
 
+/// `<meta charset="…">` or `<meta http-equiv="Content-Type" content="…; charset=…">`.
+static META_CHARSET: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(r#"(?i-u)<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([a-z0-9_.:-]+)"#)
+        .unwrap()
+});
+
+/// How far into a page the charset declaration is looked for. The HTML
+/// standard's prescan reads 1024 bytes; scraped pages often carry long
+/// `<head>`s, so a little more is read.
+const META_SCAN: usize = 4096;
+
+/// The encoding an HTML page declares in a `<meta>` element, if any and known
+/// to the Encoding Standard. A page cannot declare UTF-16 in ASCII-compatible
+/// bytes, so such a declaration counts as UTF-8, as browsers do.
+pub fn declared_html_encoding(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = &bytes[..bytes.len().min(META_SCAN)];
+    let label = META_CHARSET.captures(head)?.get(1)?.as_bytes();
+    let enc = encoding_rs::Encoding::for_label(label)?;
+    Some(enc.output_encoding())
+}
+
 /// Decode raw file bytes to NFC text.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    decode_declared(bytes, None)
+}
+
+/// Decode raw file bytes to NFC text; `declared` is the encoding the file says
+/// it is in (an HTML `<meta charset>`). It is used only when the bytes are not
+/// valid UTF-8: a byte-order mark or valid UTF-8 is stronger evidence than a
+/// declaration, which pages often copy from a template and get wrong.
+pub fn decode_declared(
+    bytes: &[u8],
+    declared: Option<&'static encoding_rs::Encoding>,
+) -> Result<Decoded, DecodeError> {
     let mut notes = Vec::new();
     let (text, encoding) = if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (cow, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
@@ -51,6 +85,31 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     } else {
         if looks_binary(bytes) {
             return Err(DecodeError::Binary);
+        }
+        if let Some(enc) = declared.filter(|e| *e != encoding_rs::UTF_8) {
+            let (cow, had_errors) = enc.decode_without_bom_handling(bytes);
+            notes.push(format!(
+                "not valid UTF-8; decoded as {} (declared by <meta charset>)",
+                enc.name()
+            ));
+            if had_errors {
+                notes.push(format!(
+                    "undecodable bytes replaced by U+FFFD ({})",
+                    enc.name()
+                ));
+            }
+            let nfc: String = cow.nfc().collect();
+            return Ok(Decoded {
+                text: nfc,
+                encoding: enc.name().to_string(),
+                notes,
+            });
+        }
+        if declared == Some(encoding_rs::UTF_8) {
+            notes.push(
+                "declared UTF-8 by <meta charset> but not valid UTF-8; encoding detected instead"
+                    .to_string(),
+            );
         }
         let mut det = chardetng::EncodingDetector::new();
         det.feed(bytes, true);
@@ -150,6 +209,27 @@ mod tests {
         assert!(d.text.contains("100 µg"), "{}", d.text);
         assert!(d.text.contains('–'));
         assert!(d.notes.iter().any(|n| n.contains("not valid UTF-8")));
+    }
+
+    #[test]
+    fn meta_charset_is_honoured_when_not_utf8() {
+        let mut page = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\"></head><body>100 ".to_vec();
+        page.push(0xB5);
+        page.extend_from_slice(b"g</body></html>");
+        let declared = declared_html_encoding(&page);
+        assert_eq!(declared, Some(encoding_rs::WINDOWS_1252));
+        let d = decode_declared(&page, declared).unwrap();
+        assert!(d.text.contains("100 µg"));
+        assert_eq!(d.encoding, "windows-1252");
+        assert!(d.notes.iter().any(|n| n.contains("<meta charset>")));
+        assert_eq!(
+            declared_html_encoding(b"<meta charset='utf-16le'>"),
+            Some(encoding_rs::UTF_8)
+        );
+        assert_eq!(declared_html_encoding(b"<meta charset=bogus>"), None);
+        // valid UTF-8 wins over a wrong declaration
+        let d = decode_declared("<meta charset=windows-1252>µ".as_bytes(), declared).unwrap();
+        assert_eq!(d.encoding, "UTF-8");
     }
 
     #[test]

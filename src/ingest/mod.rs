@@ -4,8 +4,11 @@
 //! [`Warning`] with the file name and the reason, and the run goes on with the
 //! other documents.
 
+pub mod blocks;
 pub mod decode;
+pub mod html;
 pub mod lang;
+pub mod markdown;
 pub mod segment;
 pub mod sentences;
 
@@ -13,10 +16,46 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::model::{DocSummary, Document, LineKind, Sentence, Warning};
+use crate::model::{DocSummary, Document, Line, LineKind, Sentence, Warning};
 
 /// File extensions read as plain text sources.
 pub const TEXT_EXTENSIONS: &[&str] = &["txt"];
+
+/// File extensions read as HTML pages.
+pub const HTML_EXTENSIONS: &[&str] = &["html", "htm"];
+
+/// File extensions read as Markdown.
+pub const MARKDOWN_EXTENSIONS: &[&str] = &["md"];
+
+/// How a source file is read, by its extension (case-insensitive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Flattened text: structure guessed line by line (`segment`).
+    Text,
+    /// An HTML page: structure from the markup (`html`).
+    Html,
+    /// Markdown (CommonMark + GFM tables): structure from the markup (`markdown`).
+    Markdown,
+}
+
+impl Format {
+    /// The format of a file name, or `None` when it is not a source.
+    pub fn of(name: &str) -> Option<Format> {
+        let ext = Path::new(name)
+            .extension()
+            .and_then(|x| x.to_str())?
+            .to_ascii_lowercase();
+        if TEXT_EXTENSIONS.contains(&ext.as_str()) {
+            Some(Format::Text)
+        } else if HTML_EXTENSIONS.contains(&ext.as_str()) {
+            Some(Format::Html)
+        } else if MARKDOWN_EXTENSIONS.contains(&ext.as_str()) {
+            Some(Format::Markdown)
+        } else {
+            None
+        }
+    }
+}
 
 /// A failure that stops the whole run (as opposed to one bad file).
 #[derive(Debug, Error)]
@@ -57,11 +96,12 @@ pub fn list_sources(raw: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>), IngestEr
                     continue;
                 }
                 let rel = e.path().strip_prefix(raw).unwrap_or(e.path()).to_path_buf();
-                let ext = rel
-                    .extension()
-                    .and_then(|x| x.to_str())
-                    .map(|x| x.to_ascii_lowercase());
-                if ext.as_deref().is_some_and(|x| TEXT_EXTENSIONS.contains(&x)) {
+                if rel
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(Format::of)
+                    .is_some()
+                {
                     files.push(rel);
                 } else if !rel
                     .file_name()
@@ -72,7 +112,8 @@ pub fn list_sources(raw: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>), IngestEr
                         file: display_rel(&rel),
                         line: None,
                         kind: "skipped_file".into(),
-                        message: "not a source text (only .txt is read); skipped".into(),
+                        message: "not a source (only .txt, .html, .htm and .md are read); skipped"
+                            .into(),
                     });
                 }
             }
@@ -125,13 +166,19 @@ pub fn load(raw: &Path, rel: &Path) -> Result<(Document, DocSummary, Vec<Warning
     load_bytes(&file, &doc_id(rel), &bytes)
 }
 
-/// Decode and segment a file's bytes.
+/// Decode and segment a file's bytes; the format is taken from the name
+/// `file` (anything but `.html`, `.htm` and `.md` is read as text).
 pub fn load_bytes(
     file: &str,
     id: &str,
     bytes: &[u8],
 ) -> Result<(Document, DocSummary, Vec<Warning>), Warning> {
-    let decoded = decode::decode(bytes).map_err(|e| Warning {
+    let format = Format::of(file).unwrap_or(Format::Text);
+    let declared = match format {
+        Format::Html => decode::declared_html_encoding(bytes),
+        Format::Text | Format::Markdown => None,
+    };
+    let decoded = decode::decode_declared(bytes, declared).map_err(|e| Warning {
         file: file.to_string(),
         line: None,
         kind: "undecodable_file".into(),
@@ -155,22 +202,79 @@ pub fn load_bytes(
             message: "no text (empty file); nothing extracted".into(),
         });
     }
-    let doc = parse_text(id, file, &decoded.text);
+    let doc = parse(format, id, file, &decoded.text);
+    if doc.lines.is_empty() && !decoded.text.trim().is_empty() {
+        warnings.push(Warning {
+            file: file.to_string(),
+            line: None,
+            kind: "empty_file".into(),
+            message: "no visible text (only markup, scripts or page furniture); nothing extracted"
+                .into(),
+        });
+    }
     let summary = DocSummary {
         id: doc.id.clone(),
         file: file.to_string(),
         lang: doc.lang,
-        lines: doc.lines.len(),
+        lines: decode::split_lines(&decoded.text).len(),
         encoding: decoded.encoding,
     };
     Ok((doc, summary, warnings))
+}
+
+/// Build a [`Document`] from a decoded source in the given format.
+pub fn parse(format: Format, id: &str, file: &str, text: &str) -> Document {
+    match format {
+        Format::Text => parse_text(id, file, text),
+        Format::Html => parse_html(id, file, text),
+        Format::Markdown => parse_markdown(id, file, text),
+    }
 }
 
 /// Build a [`Document`] from decoded text: lines, structure, sentences, language.
 pub fn parse_text(id: &str, file: &str, text: &str) -> Document {
     let raw_lines = decode::split_lines(text);
     let doc_lang = lang::detect_document(text);
-    let mut lines = segment::segment(&raw_lines);
+    let lines = segment::segment(&raw_lines);
+    finish(id, file, doc_lang, lines)
+}
+
+/// Build a [`Document`] from a decoded HTML page: one line per heading,
+/// paragraph, list item and table row, each numbered by the source line its
+/// text starts on.
+pub fn parse_html(id: &str, file: &str, text: &str) -> Document {
+    from_blocks(id, file, html::blocks(&unified_breaks(text)))
+}
+
+/// Build a [`Document`] from a decoded Markdown text, as [`parse_html`] does.
+pub fn parse_markdown(id: &str, file: &str, text: &str) -> Document {
+    from_blocks(id, file, markdown::blocks(&unified_breaks(text)))
+}
+
+/// The text with every line break `decode::split_lines` knows turned into
+/// `\n`, so that the parsers count lines as the text reader does.
+fn unified_breaks(text: &str) -> String {
+    let mut s = decode::split_lines(text).join("\n");
+    if text.ends_with(['\n', '\r']) {
+        s.push('\n');
+    }
+    s
+}
+
+fn from_blocks(id: &str, file: &str, blocks: Vec<blocks::Block>) -> Document {
+    // the language is judged on the text a reader sees, not on the markup
+    let visible = blocks
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let doc_lang = lang::detect_document(&visible);
+    finish(id, file, doc_lang, blocks::to_lines(blocks))
+}
+
+/// Split every line into sentences (a table row or heading is one) and wrap
+/// the lines up as a document.
+fn finish(id: &str, file: &str, doc_lang: crate::model::Lang, mut lines: Vec<Line>) -> Document {
     for line in &mut lines {
         match line.kind {
             LineKind::Blank => {}

@@ -117,11 +117,22 @@ fn split_separated(t: &str) -> Option<Vec<String>> {
 /// A "Label: text" or "Label – text" opening, for list items and labelled
 /// lines ("arteriosclerose: 180-720 mcg per dag", "Natto – A popular dish").
 pub fn find_label(text: &str) -> Option<String> {
-    let t = strip_bullet(text);
+    label_in(strip_bullet(text), is_bullet(text))
+}
+
+/// The label of a list item whose markup already says it is one (an HTML
+/// `<li>`, a Markdown item): dashes separate a label as in a "- " line of text.
+/// `text` may start with the item's number ("1. ").
+pub fn find_item_label(text: &str) -> Option<String> {
+    label_in(strip_bullet(text), true)
+}
+
+/// The label before the first separator of `t`; dashes count only in list items.
+fn label_in(t: &str, list_item: bool) -> Option<String> {
     let mut best: Option<usize> = None;
     for sep in [": ", " – ", " — ", " - "] {
         if let Some(i) = t.find(sep) {
-            if sep == ": " || is_bullet(text) {
+            if sep == ": " || list_item {
                 best = Some(best.map_or(i, |b: usize| b.min(i)));
             }
         }
