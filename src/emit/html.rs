@@ -243,9 +243,9 @@ pub fn report_html(ds: &Dataset) -> String {
         o.push_str("<p>No food values.</p>\n");
     }
     for (nutrient, rows) in &charts {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<figure class=\"chart\" data-nutrient=\"{}\"><figcaption>{}</figcaption>{}</figure>\n",
+            "<figure class=\"chart\" data-nutrient=\"{}\"><figcaption>{}</figcaption>{}</figure>",
             esc(nutrient),
             esc(nutrient),
             chart_svg(rows, &doc_colors)
