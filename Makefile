@@ -30,7 +30,7 @@ fmt:
 	$(CARGO) fmt --all -- --check
 
 clippy:
-	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 score: pipeline
 	python3 $(SHARED)/tools/score.py --gold $(SHARED)/gold --out processed
