@@ -52,8 +52,7 @@ fn chart_rows(ds: &Dataset) -> BTreeMap<String, Vec<ChartRow>> {
             )
         })
         .collect();
-    let mut groups: BTreeMap<(String, String, String), Vec<Mark>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, String), Vec<Mark>> = BTreeMap::new();
     for v in &ds.extracted.nutrient_values {
         if let Some((basis, r)) = comparable(v) {
             let tip = format!("{} line {}: {}", v.doc, v.line, v.quote);
