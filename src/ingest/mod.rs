@@ -53,10 +53,21 @@ pub fn list_sources(raw: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>), IngestEr
     {
         match entry {
             Ok(e) => {
-                if !e.file_type().is_file() {
+                if e.file_type().is_dir() {
                     continue;
                 }
                 let rel = e.path().strip_prefix(raw).unwrap_or(e.path()).to_path_buf();
+                if !e.file_type().is_file() {
+                    // A FIFO, socket or device: opening a FIFO would block the
+                    // run forever, so it is listed as a problem, never read.
+                    warnings.push(Warning {
+                        file: display_rel(&rel),
+                        line: None,
+                        kind: "unreadable_entry".into(),
+                        message: "not a regular file (FIFO, socket or device); skipped".into(),
+                    });
+                    continue;
+                }
                 let ext = rel
                     .extension()
                     .and_then(|x| x.to_str())
@@ -116,13 +127,53 @@ pub fn doc_id(rel: &Path) -> String {
 /// file yields no document.
 pub fn load(raw: &Path, rel: &Path) -> Result<(Document, DocSummary, Vec<Warning>), Warning> {
     let file = display_rel(rel);
-    let bytes = std::fs::read(raw.join(rel)).map_err(|e| Warning {
+    let unreadable = |message: String| Warning {
         file: file.clone(),
         line: None,
         kind: "unreadable_file".into(),
-        message: format!("cannot read: {e}"),
-    })?;
-    load_bytes(&file, &doc_id(rel), &bytes)
+        message,
+    };
+    let path = raw.join(rel);
+    let size = std::fs::metadata(&path)
+        .map_err(|e| unreadable(format!("cannot read: {e}")))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(unreadable(format!(
+            "file too large ({}; the limit is {}); skipped",
+            mib(size),
+            mib(MAX_FILE_BYTES)
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| unreadable(format!("cannot read: {e}")))?;
+    let (doc, summary, mut warnings) = load_bytes(&file, &doc_id(rel), &bytes)?;
+    if size > LARGE_FILE_BYTES {
+        warnings.insert(
+            0,
+            Warning {
+                file: file.clone(),
+                line: None,
+                kind: "large_file".into(),
+                message: format!(
+                    "large file ({}): read in full, but a source text is one article, usually well under 1 MiB",
+                    mib(size)
+                ),
+            },
+        );
+    }
+    Ok((doc, summary, warnings))
+}
+
+/// Files above this size are read, and reported: a scraped article is far
+/// smaller, so a curator should check what the file is (a dump, a log).
+pub const LARGE_FILE_BYTES: u64 = 8 << 20;
+
+/// Files above this size are refused: a document is held in memory several
+/// times over while it is processed, and memory must stay bounded by the
+/// largest document a machine can take.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
 }
 
 /// Decode and segment a file's bytes.
