@@ -104,10 +104,8 @@ fn seed_ids() -> BTreeSet<String> {
 fn clean() -> &'static Path {
     static CLEAN: OnceLock<PathBuf> = OnceLock::new();
     CLEAN.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "robustness-clean-{}",
-            std::process::id()
-        ));
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("robustness-clean-{}", std::process::id()));
         let o = run(&raw_dir(), &out, &["--quiet"]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         out
@@ -187,11 +185,9 @@ impl Case {
     fn assert_listed(&self, file: &str, reason: &str) {
         let stderr = self.stderr();
         assert!(
-            stderr
-                .lines()
-                .any(|l| l.starts_with("nutripipe: warning:")
-                    && l.contains(file)
-                    && l.contains(reason)),
+            stderr.lines().any(|l| l.starts_with("nutripipe: warning:")
+                && l.contains(file)
+                && l.contains(reason)),
             "stderr lacks {file:?} / {reason:?}:\n{stderr}"
         );
         let report = self.report();
@@ -267,9 +263,11 @@ fn binary_file_png() {
 
 #[test]
 fn invalid_utf8_keeps_the_valid_text() {
-    // UTF-8 text (µ is C2 B5) with stray bytes that are not UTF-8 in one line
+    // UTF-8 text (µ is C2 B5, é C3 A9) with stray bytes that are not UTF-8
+    // in one line: the valid multi-byte sequences outnumber the broken ones
     let c = Case::new(|raw| {
         let mut b = NATTO_NL.as_bytes().to_vec();
+        b.extend_from_slice("Dit is één café-artikel – véél geschreven.\n".as_bytes());
         b.extend_from_slice(b"Kapotte regel: \xFF\xFE\xC3\x28 einde.\n");
         fs::write(raw.join("broken utf8.txt"), b).unwrap();
     });
@@ -465,10 +463,7 @@ fn unreadable_file() {
     c.assert_listed("pipe.txt", "not a regular file");
     assert!(c.took < Duration::from_secs(30));
     // restore permissions so the temp folder can be removed
-    let _ = fs::set_permissions(
-        c.raw.join("locked.txt"),
-        fs::Permissions::from_mode(0o644),
-    );
+    let _ = fs::set_permissions(c.raw.join("locked.txt"), fs::Permissions::from_mode(0o644));
 }
 
 #[test]
@@ -617,8 +612,8 @@ fn killed_runs_leave_the_old_or_the_new_set() {
     let t = tempfile::tempdir().unwrap();
     let corpus_a = t.path().join("a");
     let corpus_b = t.path().join("b");
-    make_corpus(&corpus_a, 12, false);
-    make_corpus(&corpus_b, 12, false);
+    make_corpus(&corpus_a, 6, false);
+    make_corpus(&corpus_b, 6, false);
     fs::write(corpus_b.join("extra.txt"), NATTO_NL).unwrap();
     let good_a = t.path().join("good_a");
     let good_b = t.path().join("good_b");
@@ -762,7 +757,7 @@ fn excel_safe_guards_formula_cells_only_with_the_flag() {
         "=HYPERLINK(\"http://x\") natto bevat 100 µg vitamine K2 per eetlepel.",
         "+natto bevat 100 µg vitamine K2 per eetlepel.",
         "@SUM(1) natto bevat 100 µg vitamine K2 per eetlepel.",
-        "-natto bevat 100 µg vitamine K2 per eetlepel.",
+        "-- Natto bevat 100 µg vitamine K2 per eetlepel.",
     ];
     fs::write(raw.join("formulas.txt"), lines.join("\n\n")).unwrap();
     let plain = t.path().join("plain");
@@ -773,7 +768,12 @@ fn excel_safe_guards_formula_cells_only_with_the_flag() {
         .success());
     let quotes = |dir: &Path| -> Vec<String> {
         let mut r = csv::Reader::from_path(dir.join("nutrient_values.csv")).unwrap();
-        let col = r.headers().unwrap().iter().position(|h| h == "quote").unwrap();
+        let col = r
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "quote")
+            .unwrap();
         r.records().map(|x| x.unwrap()[col].to_string()).collect()
     };
     let p = quotes(&plain);

@@ -139,23 +139,22 @@ fn work_dir_names(name: &str) -> (String, String) {
 /// Is the process that owns a work folder still running? A live concurrent run
 /// keeps its folders; everything else beside `--out` is a leftover of a run that
 /// was killed (SIGKILL, power loss) and may be cleaned up.
+#[cfg(unix)]
 fn pid_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
     }
-    #[cfg(unix)]
-    {
-        let Ok(p) = libc::pid_t::try_from(pid) else {
-            return false;
-        };
-        // SAFETY: kill with signal 0 only checks that the process exists.
-        let r = unsafe { libc::kill(p, 0) };
-        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-    }
-    #[cfg(not(unix))]
-    {
-        false
-    }
+    let Ok(p) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: kill with signal 0 sends nothing; it only checks the process exists.
+    let r = unsafe { libc::kill(p, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn pid_alive(pid: u32) -> bool {
+    pid == std::process::id()
 }
 
 /// Repair what an interrupted run left beside `out`, before anything else
@@ -174,7 +173,10 @@ pub fn recover_interrupted(out: &Path) -> Result<Vec<String>, EmitError> {
     let Some(parent) = out_abs.parent() else {
         return Ok(Vec::new());
     };
-    let Some(name) = out_abs.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+    let Some(name) = out_abs
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+    else {
         return Ok(Vec::new());
     };
     let entries = match fs::read_dir(parent) {

@@ -73,6 +73,15 @@ pub fn list_sources(raw: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>), IngestEr
                     .and_then(|x| x.to_str())
                     .map(|x| x.to_ascii_lowercase());
                 if ext.as_deref().is_some_and(|x| TEXT_EXTENSIONS.contains(&x)) {
+                    if rel.to_str().is_none() {
+                        // still read; its id and file column show U+FFFD
+                        warnings.push(Warning {
+                            file: display_rel(&rel),
+                            line: None,
+                            kind: "file_name".into(),
+                            message: "file name is not valid UTF-8; shown with U+FFFD".into(),
+                        });
+                    }
                     files.push(rel);
                 } else if !rel
                     .file_name()
@@ -207,6 +216,7 @@ pub fn load_bytes(
         });
     }
     let doc = parse_text(id, file, &decoded.text);
+    warnings.extend(oddities(file, &doc));
     let summary = DocSummary {
         id: doc.id.clone(),
         file: file.to_string(),
@@ -215,6 +225,48 @@ pub fn load_bytes(
         encoding: decoded.encoding,
     };
     Ok((doc, summary, warnings))
+}
+
+/// Lines longer than this are reported: no article has them, so the file
+/// probably lost its line ends (or is not an article at all).
+pub const LONG_LINE_BYTES: usize = 64 << 10;
+
+/// Digit runs longer than this are reported: they are not read as amounts
+/// ([`crate::values::parse_number`] refuses them), so a curator should know.
+const MAX_NUMBER_DIGITS: usize = 18;
+
+/// Input problems that do not stop a document but lose or risk something:
+/// very long lines and numbers too long to be read.
+fn oddities(file: &str, doc: &Document) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for line in &doc.lines {
+        if line.text.len() > LONG_LINE_BYTES {
+            out.push(Warning {
+                file: file.to_string(),
+                line: Some(line.no),
+                kind: "long_line".into(),
+                message: format!(
+                    "long line ({} bytes without a line break): read in full; check the file's line ends",
+                    line.text.len()
+                ),
+            });
+        }
+        let mut run = 0usize;
+        let mut longest = 0usize;
+        for b in line.text.bytes() {
+            run = if b.is_ascii_digit() { run + 1 } else { 0 };
+            longest = longest.max(run);
+        }
+        if longest > MAX_NUMBER_DIGITS {
+            out.push(Warning {
+                file: file.to_string(),
+                line: Some(line.no),
+                kind: "number_too_long".into(),
+                message: format!("number too long ({longest} digits): not read as an amount"),
+            });
+        }
+    }
+    out
 }
 
 /// Build a [`Document`] from decoded text: lines, structure, sentences, language.
