@@ -2,6 +2,7 @@
 #   make pipeline   regenerate processed/ from raw/
 #   make test       run the whole test suite (installs pandoc when missing)
 #   make check      fmt, clippy, tests and the dev-gold score (needs ../shared)
+#   make fuzz       run every cargo-fuzz target FUZZ_SECONDS each (default 600)
 
 # Builds are shared across clones and sessions (polars is slow to compile).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/nutripipe-target
@@ -9,7 +10,7 @@ CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/nutripipe
 SHARED ?= ../shared
 
-.PHONY: pipeline build test tools check fmt clippy score clean
+.PHONY: pipeline build test tools check fmt clippy score clean fuzz
 
 # One release build serves the pipeline, the tests and the benchmarks: building
 # through `cargo test --no-run` resolves features with the dev-dependencies, so
@@ -40,3 +41,25 @@ check: fmt clippy test score
 clean:
 	$(CARGO) clean
 	rm -rf processed/.cache
+
+# Fuzzing (docs/reliability.md). cargo-fuzz needs nightly features; on the
+# stable toolchain RUSTC_BOOTSTRAP=1 unlocks them, and without nightly's
+# sanitizer runtimes the targets run with --sanitizer none (panics, hangs and
+# runaway memory are still caught). Crashes land in fuzz/artifacts/TARGET/;
+# copy them to tests/fuzz_regressions/TARGET/ once fixed.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= values references document
+FUZZ_TARGET_DIR ?= $(HOME)/.cache/nutripipe-fuzz-target
+FUZZ_SANITIZER ?= none
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; \
+	  seeds=fuzz/seeds/$$t; [ $$t = document ] && seeds=raw; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  (cd fuzz && env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run \
+	    --sanitizer $(FUZZ_SANITIZER) --target-dir $(FUZZ_TARGET_DIR) $$t \
+	    corpus/$$t ../$$seeds -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=4096 -max_len=65536); \
+	done

@@ -122,6 +122,13 @@ fn process(raw: &Path, rel: &Path) -> Result<(DocSummary, Extracted, Vec<Warning
 
 fn run(args: &RunArgs) -> Result<()> {
     let visible = !args.quiet && std::io::stderr().is_terminal();
+    // First repair what a killed run left beside --out (a set moved away
+    // mid-swap is put back even if this run fails later).
+    for note in emit::recover_interrupted(&args.out)? {
+        if !args.quiet {
+            eprintln!("nutripipe: note: {note}");
+        }
+    }
     let (files, mut warnings) = ingest::list_sources(&args.raw)?;
     if files.is_empty() {
         bail!(

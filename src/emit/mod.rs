@@ -130,9 +130,166 @@ pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), Emit
     Ok(())
 }
 
+/// Prefixes of the work folders a run keeps beside `--out` (`.NAME.new-PID`
+/// while writing, `.NAME.old-PID` during a two-rename swap).
+fn work_dir_names(name: &str) -> (String, String) {
+    (format!(".{name}.new-"), format!(".{name}.old-"))
+}
+
+/// Is the process that owns a work folder still running? A live concurrent run
+/// keeps its folders; everything else beside `--out` is a leftover of a run that
+/// was killed (SIGKILL, power loss) and may be cleaned up.
+#[cfg(unix)]
+fn pid_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let Ok(p) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: kill with signal 0 sends nothing; it only checks the process exists.
+    let r = unsafe { libc::kill(p, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn pid_alive(pid: u32) -> bool {
+    pid == std::process::id()
+}
+
+/// Repair what an interrupted run left beside `out`, before anything else
+/// touches it, and say what was done (one line per action).
+///
+/// - `out` missing but a dead run's `.NAME.old-PID` present: the run was killed
+///   between the two renames of a swap (old set moved away, new not yet in
+///   place), so the old set is renamed back. Where several are left, the most
+///   recently modified one wins.
+/// - every other `.NAME.new-PID` / `.NAME.old-PID` of a dead process is
+///   removed: a `.new-` folder is an unfinished (or unswapped) set, an `.old-`
+///   folder a set that was already replaced. Foreign files were carried over
+///   by hard links, so removing them loses nothing.
+pub fn recover_interrupted(out: &Path) -> Result<Vec<String>, EmitError> {
+    let out_abs = absolute(out);
+    let Some(parent) = out_abs.parent() else {
+        return Ok(Vec::new());
+    };
+    let Some(name) = out_abs
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+    else {
+        return Ok(Vec::new());
+    };
+    let entries = match fs::read_dir(parent) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(parent)(e)),
+    };
+    let (new_prefix, old_prefix) = work_dir_names(&name);
+    let mut stale_new = Vec::new();
+    let mut stale_old = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let (list, rest) = if let Some(rest) = file_name.strip_prefix(&new_prefix) {
+            (&mut stale_new, rest)
+        } else if let Some(rest) = file_name.strip_prefix(&old_prefix) {
+            (&mut stale_old, rest)
+        } else {
+            continue;
+        };
+        let Ok(pid) = rest.parse::<u32>() else {
+            continue;
+        };
+        if !pid_alive(pid) {
+            let mtime = entry.metadata().and_then(|m| m.modified()).ok();
+            list.push((mtime, entry.path()));
+        }
+    }
+    let mut notes = Vec::new();
+    if !out_abs.exists() && !stale_old.is_empty() {
+        stale_old.sort();
+        if let Some((_, latest)) = stale_old.pop() {
+            fs::rename(&latest, &out_abs).map_err(io_err(&latest))?;
+            notes.push(format!(
+                "restored the previous output set from {} (a run was interrupted during the swap)",
+                latest.display()
+            ));
+        }
+    }
+    stale_new.sort();
+    for (_, dir) in stale_old.into_iter().chain(stale_new) {
+        remove_any(&dir).map_err(io_err(&dir))?;
+        notes.push(format!(
+            "removed {} left by an interrupted run",
+            dir.display()
+        ));
+    }
+    Ok(notes)
+}
+
+fn remove_any(p: &Path) -> std::io::Result<()> {
+    match fs::symlink_metadata(p) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(p),
+        Ok(_) => fs::remove_file(p),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Make renames in `dir` durable (a crash after the call keeps them).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(f) = fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Swap two existing directories in one atomic step (Linux `renameat2` with
+/// `RENAME_EXCHANGE`). `Ok(false)` where the platform or file system cannot,
+/// and the caller falls back to two renames.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes())?;
+    let cb = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EOPNOTSUPP) => Ok(false),
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
 /// Write the output set to `out` atomically: into a temporary folder beside it,
-/// then swapped in by renames. Files in `out` that are not part of the set are
-/// carried over (a user's notes, a cache).
+/// then swapped in. Files in `out` that are not part of the set are carried
+/// over (a user's notes, a cache).
+///
+/// A run killed at any moment leaves `out` holding the complete old set or the
+/// complete new set, never a mix: on Linux the swap is one `renameat2`
+/// exchange, so `out` is never missing; elsewhere it is two renames, and a kill
+/// between them leaves `.NAME.old-PID`, which the next run renames back
+/// ([`recover_interrupted`], called first). Leftover work folders of dead runs
+/// are removed at the start of the next run.
 pub fn write_outputs(
     out: &Path,
     raw: &Path,
@@ -148,50 +305,81 @@ pub fn write_outputs(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    recover_interrupted(&out_abs)?;
     let name = out_abs
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "processed".into());
     let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.new-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
-    }
+    let (new_prefix, old_prefix) = work_dir_names(&name);
+    let tmp = parent.join(format!("{new_prefix}{pid}"));
+    let old = parent.join(format!("{old_prefix}{pid}"));
+    remove_any(&tmp).map_err(io_err(&tmp))?;
     fs::create_dir(&tmp).map_err(io_err(&tmp))?;
     let result = (|| {
         write_set(&tmp, ds, opts)?;
         if out_abs.is_dir() {
             carry_over(&out_abs, &tmp)?;
         }
+        sync_dir(&tmp);
         Ok(())
     })();
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    if out_abs.exists() {
+    if out_abs.is_dir() && exchange(&tmp, &out_abs).map_err(io_err(&out_abs))? {
+        // `tmp` now holds the previous set
+        sync_dir(&parent);
+        fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
+    } else if out_abs.exists() {
         fs::rename(&out_abs, &old).map_err(io_err(&out_abs))?;
         if let Err(e) = fs::rename(&tmp, &out_abs) {
             // put the old set back
             let _ = fs::rename(&old, &out_abs);
             return Err(io_err(&out_abs)(e));
         }
-        fs::remove_dir_all(&old).map_err(io_err(&old))?;
+        sync_dir(&parent);
+        remove_any(&old).map_err(io_err(&old))?;
     } else {
         fs::rename(&tmp, &out_abs).map_err(io_err(&out_abs))?;
+        sync_dir(&parent);
     }
     Ok(())
 }
 
 /// Files of the previous set that the new set does not write (kept, not lost).
+///
+/// They are hard-linked (copied where links are impossible), not moved: until
+/// the swap the previous set must stay complete, because a run killed before
+/// it leaves `out` in place and its work folder is deleted by the next run.
 fn carry_over(old: &Path, new: &Path) -> Result<(), EmitError> {
     for entry in fs::read_dir(old).map_err(io_err(old))? {
         let entry = entry.map_err(io_err(old))?;
         let target = new.join(entry.file_name());
-        if !target.exists() {
-            fs::rename(entry.path(), &target).map_err(io_err(&entry.path()))?;
+        if fs::symlink_metadata(&target).is_err() {
+            link_tree(&entry.path(), &target).map_err(io_err(&entry.path()))?;
         }
+    }
+    Ok(())
+}
+
+/// Recreate `from` at `to`: folders as folders, files as hard links (or
+/// copies), symbolic links as links. Other kinds (FIFOs, sockets) are skipped.
+fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    let ty = meta.file_type();
+    if ty.is_dir() {
+        fs::create_dir(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            link_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else if ty.is_symlink() {
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(fs::read_link(from)?, to)?;
+    } else if ty.is_file() && fs::hard_link(from, to).is_err() {
+        fs::copy(from, to)?;
     }
     Ok(())
 }

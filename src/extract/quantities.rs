@@ -99,9 +99,26 @@ pub struct AmountMention {
     pub text: String,
 }
 
+/// The last words of `s`: at most `max_chars` characters, starting after a
+/// whitespace so that no word is cut (the whole of `s` when it is short).
+///
+/// Lookbehinds use it instead of the whole sentence prefix: each amount looks
+/// only a few words back, and scanning the whole prefix for every amount made
+/// a sentence with many amounts quadratic (minutes on a 10 MB line).
+fn last_words(s: &str, max_chars: usize) -> &str {
+    let Some((cut, _)) = s.char_indices().rev().nth(max_chars) else {
+        return s;
+    };
+    let window = &s[cut..];
+    match window.find(char::is_whitespace) {
+        Some(ws) => window[ws..].trim_start(),
+        None => window,
+    }
+}
+
 /// Qualifier from the words right before `pos`.
 pub fn qualifier_before(sentence: &str, pos: usize) -> Qualifier {
-    let before = sentence[..pos].trim_end();
+    let before = last_words(sentence[..pos].trim_end(), 80);
     let lower = before.to_lowercase();
     for (phrase, q) in lexicon::QUALIFIER_PHRASES.iter() {
         if let Some(rest) = lower.strip_suffix(phrase) {
@@ -228,7 +245,7 @@ fn nutrient_just_before(sentence: &str, start: usize) -> bool {
     let Some(before) = before.strip_suffix('(') else {
         return false;
     };
-    let before = before.trim_end();
+    let before = last_words(before.trim_end(), 80);
     lexicon::NUTRIENT_FINDER
         .captures_iter(before)
         .filter_map(|c| c.get(1))

@@ -82,10 +82,17 @@ pub fn decode_declared(
             return Err(DecodeError::Binary);
         }
         (s.to_string(), "UTF-8".to_string())
+    } else if looks_binary(bytes) {
+        return Err(DecodeError::Binary);
+    } else if let Some(bad) = mostly_utf8(bytes) {
+        notes.push(format!(
+            "not valid UTF-8: {bad} invalid byte sequence(s) replaced by U+FFFD; the rest is UTF-8"
+        ));
+        (
+            String::from_utf8_lossy(bytes).into_owned(),
+            "UTF-8".to_string(),
+        )
     } else {
-        if looks_binary(bytes) {
-            return Err(DecodeError::Binary);
-        }
         if let Some(enc) = declared.filter(|e| *e != encoding_rs::UTF_8) {
             let (cow, had_errors) = enc.decode_without_bom_handling(bytes);
             notes.push(format!(
@@ -113,7 +120,11 @@ pub fn decode_declared(
         }
         let mut det = chardetng::EncodingDetector::new();
         det.feed(bytes, true);
-        let enc = det.guess(None, true);
+        // The sources are Dutch and English web pages: the `.nl` hint makes
+        // the detector prefer the Western encodings (windows-1252) where a
+        // short text is ambiguous; without it "100 µg" (B5 67) reads as one
+        // Big5 character.
+        let enc = det.guess(Some(b"nl"), true);
         let (cow, _, had_errors) = enc.decode(bytes);
         notes.push(format!(
             "not valid UTF-8; decoded as {} (detected)",
@@ -133,6 +144,23 @@ pub fn decode_declared(
         encoding,
         notes,
     })
+}
+
+/// A UTF-8 file with a few broken bytes (a bad copy, a truncated download)
+/// rather than a legacy encoding: it has valid multi-byte UTF-8 sequences and
+/// no more invalid sequences than valid ones. Guessing a legacy encoding for
+/// such a file would turn every correct `µ` into mojibake (`Âµ`) to explain
+/// one bad byte. Returns the number of invalid sequences.
+fn mostly_utf8(bytes: &[u8]) -> Option<usize> {
+    let mut multibyte = 0usize;
+    let mut invalid = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        if !chunk.invalid().is_empty() {
+            invalid += 1;
+        }
+    }
+    (multibyte > 0 && invalid <= multibyte).then_some(invalid)
 }
 
 /// NUL bytes, or many control bytes, in the first 8 KiB mean binary data.

@@ -92,16 +92,35 @@ pub fn list_sources(raw: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>), IngestEr
     {
         match entry {
             Ok(e) => {
-                if !e.file_type().is_file() {
+                if e.file_type().is_dir() {
                     continue;
                 }
                 let rel = e.path().strip_prefix(raw).unwrap_or(e.path()).to_path_buf();
-                if rel
+                if !e.file_type().is_file() {
+                    // A FIFO, socket or device: opening a FIFO would block the
+                    // run forever, so it is listed as a problem, never read.
+                    warnings.push(Warning {
+                        file: display_rel(&rel),
+                        line: None,
+                        kind: "unreadable_entry".into(),
+                        message: "not a regular file (FIFO, socket or device); skipped".into(),
+                    });
+                    continue;
+                }
+                let name = rel
                     .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(Format::of)
-                    .is_some()
-                {
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if Format::of(&name).is_some() {
+                    if rel.to_str().is_none() {
+                        // still read; its id and file column show U+FFFD
+                        warnings.push(Warning {
+                            file: display_rel(&rel),
+                            line: None,
+                            kind: "file_name".into(),
+                            message: "file name is not valid UTF-8; shown with U+FFFD".into(),
+                        });
+                    }
                     files.push(rel);
                 } else if !rel
                     .file_name()
@@ -157,13 +176,53 @@ pub fn doc_id(rel: &Path) -> String {
 /// file yields no document.
 pub fn load(raw: &Path, rel: &Path) -> Result<(Document, DocSummary, Vec<Warning>), Warning> {
     let file = display_rel(rel);
-    let bytes = std::fs::read(raw.join(rel)).map_err(|e| Warning {
+    let unreadable = |message: String| Warning {
         file: file.clone(),
         line: None,
         kind: "unreadable_file".into(),
-        message: format!("cannot read: {e}"),
-    })?;
-    load_bytes(&file, &doc_id(rel), &bytes)
+        message,
+    };
+    let path = raw.join(rel);
+    let size = std::fs::metadata(&path)
+        .map_err(|e| unreadable(format!("cannot read: {e}")))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(unreadable(format!(
+            "file too large ({}; the limit is {}); skipped",
+            mib(size),
+            mib(MAX_FILE_BYTES)
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| unreadable(format!("cannot read: {e}")))?;
+    let (doc, summary, mut warnings) = load_bytes(&file, &doc_id(rel), &bytes)?;
+    if size > LARGE_FILE_BYTES {
+        warnings.insert(
+            0,
+            Warning {
+                file: file.clone(),
+                line: None,
+                kind: "large_file".into(),
+                message: format!(
+                    "large file ({}): read in full, but a source text is one article, usually well under 1 MiB",
+                    mib(size)
+                ),
+            },
+        );
+    }
+    Ok((doc, summary, warnings))
+}
+
+/// Files above this size are read, and reported: a scraped article is far
+/// smaller, so a curator should check what the file is (a dump, a log).
+pub const LARGE_FILE_BYTES: u64 = 8 << 20;
+
+/// Files above this size are refused: a document is held in memory several
+/// times over while it is processed, and memory must stay bounded by the
+/// largest document a machine can take.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
 }
 
 /// Decode and segment a file's bytes; the format is taken from the name
@@ -212,6 +271,7 @@ pub fn load_bytes(
                 .into(),
         });
     }
+    warnings.extend(oddities(file, &doc));
     let summary = DocSummary {
         id: doc.id.clone(),
         file: file.to_string(),
@@ -229,6 +289,48 @@ pub fn parse(format: Format, id: &str, file: &str, text: &str) -> Document {
         Format::Html => parse_html(id, file, text),
         Format::Markdown => parse_markdown(id, file, text),
     }
+}
+
+/// Lines longer than this are reported: no article has them, so the file
+/// probably lost its line ends (or is not an article at all).
+pub const LONG_LINE_BYTES: usize = 64 << 10;
+
+/// Digit runs longer than this are reported: they are not read as amounts
+/// ([`crate::values::parse_number`] refuses them), so a curator should know.
+const MAX_NUMBER_DIGITS: usize = 18;
+
+/// Input problems that do not stop a document but lose or risk something:
+/// very long lines and numbers too long to be read.
+fn oddities(file: &str, doc: &Document) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for line in &doc.lines {
+        if line.text.len() > LONG_LINE_BYTES {
+            out.push(Warning {
+                file: file.to_string(),
+                line: Some(line.no),
+                kind: "long_line".into(),
+                message: format!(
+                    "long line ({} bytes without a line break): read in full; check the file's line ends",
+                    line.text.len()
+                ),
+            });
+        }
+        let mut run = 0usize;
+        let mut longest = 0usize;
+        for b in line.text.bytes() {
+            run = if b.is_ascii_digit() { run + 1 } else { 0 };
+            longest = longest.max(run);
+        }
+        if longest > MAX_NUMBER_DIGITS {
+            out.push(Warning {
+                file: file.to_string(),
+                line: Some(line.no),
+                kind: "number_too_long".into(),
+                message: format!("number too long ({longest} digits): not read as an amount"),
+            });
+        }
+    }
+    out
 }
 
 /// Build a [`Document`] from decoded text: lines, structure, sentences, language.

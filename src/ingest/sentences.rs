@@ -63,6 +63,9 @@ const ABBREVIATIONS: &[&str] = &[
     "i.e",
 ];
 
+/// Longest entry of [`ABBREVIATIONS`] with room to spare.
+const MAX_ABBREVIATION: usize = 16;
+
 /// Split `text` into `(byte offset, sentence)` pairs. Offsets index into `text`.
 pub fn split_sentences(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
@@ -122,18 +125,22 @@ pub fn split_sentences(text: &str) -> Vec<(usize, &str)> {
 }
 
 /// Does the text before a period end in an abbreviation or a single initial?
+///
+/// Only the last [`MAX_ABBREVIATION`] + 1 characters are looked at: a longer
+/// word is no abbreviation, and walking back over the whole of it for every
+/// period made a line like "a.a.a.a…" without spaces quadratic.
 fn is_abbreviation(before: &str) -> bool {
-    let word: String = before
+    let mut word: Vec<char> = before
         .chars()
         .rev()
         .take_while(|c| !c.is_whitespace() && *c != '(')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
+        .take(MAX_ABBREVIATION + 1)
         .collect();
-    if word.is_empty() {
+    if word.is_empty() || word.len() > MAX_ABBREVIATION {
         return false;
     }
+    word.reverse();
+    let word: String = word.into_iter().collect();
     let lower = word.to_lowercase();
     if ABBREVIATIONS.contains(&lower.as_str()) {
         return true;

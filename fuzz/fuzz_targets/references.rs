@@ -1,0 +1,6 @@
+//! Fuzz target `references`: see `fuzz/harness.rs` for what it checks.
+#![no_main]
+
+include!("../harness.rs");
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| references(data));
