@@ -10,6 +10,9 @@ pub mod segment;
 pub mod sentences;
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use thiserror::Error;
 
@@ -166,12 +169,37 @@ pub fn load_bytes(
     Ok((doc, summary, warnings))
 }
 
+/// Form names of the lexicon and the bare "K1"/"K2", anywhere in a text (no
+/// word boundaries, so a cell glued to its neighbour still counts): a superset
+/// of what `extract::forms` finds.
+static FORM_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "(?i)(?:{}|k[12])",
+        crate::lexicon::FORM_SOURCES.join("|")
+    ))
+    .unwrap_or_else(|_| Regex::new(".").expect("literal regex"))
+});
+
 /// Build a [`Document`] from decoded text: lines, structure, sentences, language.
 pub fn parse_text(id: &str, file: &str, text: &str) -> Document {
     let raw_lines = decode::split_lines(text);
     let doc_lang = lang::detect_document(text);
     let mut lines = segment::segment(&raw_lines);
     for line in &mut lines {
+        // Language decides how numbers are read (`1,2` is 1.2 in Dutch) and is
+        // the `lang` column of the rows made from amounts and form mentions;
+        // nothing else reads it. Amounts need a digit in their sentence, and a
+        // form mention takes the language of a sentence of its line, so only
+        // those sentences go through the detector (trigram statistics, the
+        // costliest step of ingest); the others keep the document's language.
+        let forms_here = FORM_WORDS.is_match(&line.text);
+        let lang_of = |s: &str| {
+            if forms_here || crate::extract::quantities::may_hold_number(s) {
+                lang::detect_sentence(s, doc_lang)
+            } else {
+                doc_lang
+            }
+        };
         match line.kind {
             LineKind::Blank => {}
             LineKind::TableHeader | LineKind::TableRow | LineKind::Heading => {
@@ -181,7 +209,7 @@ pub fn parse_text(id: &str, file: &str, text: &str) -> Document {
                     line: line.no,
                     start,
                     text: collapse_ws(t),
-                    lang: lang::detect_sentence(t, doc_lang),
+                    lang: lang_of(t),
                 });
             }
             LineKind::Bullet | LineKind::Paragraph => {
@@ -190,7 +218,7 @@ pub fn parse_text(id: &str, file: &str, text: &str) -> Document {
                         line: line.no,
                         start: off,
                         text: collapse_ws(s),
-                        lang: lang::detect_sentence(s, doc_lang),
+                        lang: lang_of(s),
                     });
                 }
             }
