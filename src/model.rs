@@ -8,8 +8,12 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Language of a sentence, ISO 639-1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub enum Lang {
     Nl,
     #[default]
@@ -57,6 +61,9 @@ pub struct Sentence {
     /// Byte offset of the sentence in the line's text.
     pub start: usize,
     pub text: String,
+    /// The sentence's language where it can matter (sentences with a digit,
+    /// lines with a form name: amounts and form mentions); the document's
+    /// language elsewhere (see `ingest::parse_text`).
     pub lang: Lang,
 }
 
@@ -100,7 +107,7 @@ impl Document {
 }
 
 /// A problem met while reading the input: reported, never silently dropped.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Warning {
     /// File (relative to `--raw`) the problem is in.
     pub file: String,
@@ -112,7 +119,9 @@ pub struct Warning {
 }
 
 /// Qualifier of a stated amount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum Qualifier {
     #[default]
     Exact,
@@ -143,7 +152,7 @@ impl Qualifier {
 }
 
 /// How much of a nutrient a food contains (table `nutrient_values`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NutrientValue {
     pub id: String,
     pub doc: String,
@@ -172,7 +181,7 @@ pub struct NutrientValue {
 }
 
 /// An intake or dose statement (table `dosages`), per day.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Dosage {
     pub id: String,
     pub doc: String,
@@ -201,7 +210,7 @@ pub struct Dosage {
 }
 
 /// An entry of a reference list (table `references`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Reference {
     pub id: String,
     pub doc: String,
@@ -222,7 +231,7 @@ pub struct Reference {
 }
 
 /// An in-text citation marker, one row per number (table `citations`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Citation {
     pub id: String,
     pub doc: String,
@@ -244,7 +253,7 @@ pub struct Citation {
 }
 
 /// A mention of a vitamin K form (table `forms`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormMention {
     pub id: String,
     pub doc: String,
@@ -304,7 +313,7 @@ pub struct Discrepancy {
 }
 
 /// Everything the extract stage finds in one document.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extracted {
     pub nutrient_values: Vec<NutrientValue>,
     pub dosages: Vec<Dosage>,
@@ -339,7 +348,7 @@ pub struct Dataset {
 }
 
 /// Per-document facts for the report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocSummary {
     pub id: String,
     pub file: String,
