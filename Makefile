@@ -3,6 +3,8 @@
 #   make test       run the whole test suite (installs pandoc when missing)
 #   make check      fmt, clippy, tests and the dev-gold score (needs ../shared)
 #   make fuzz       run every cargo-fuzz target FUZZ_SECONDS each (default 600)
+#   make bench      corpus benchmark (50 and 200 MB; BENCH_SIZES="50 200 1000")
+#                   and the criterion micro-benchmarks; results in bench/results/
 
 # Builds are shared across clones and sessions (polars is slow to compile).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/nutripipe-target
@@ -10,7 +12,7 @@ CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/nutripipe
 SHARED ?= ../shared
 
-.PHONY: pipeline build test tools check fmt clippy score clean fuzz
+.PHONY: pipeline build test tools check fmt clippy score clean fuzz bench
 
 # One release build serves the pipeline, the tests and the benchmarks: building
 # through `cargo test --no-run` resolves features with the dev-dependencies, so
@@ -37,6 +39,13 @@ score: pipeline
 	python3 $(SHARED)/tools/score.py --gold $(SHARED)/gold --out processed
 
 check: fmt clippy test score
+
+# Not part of `check` or CI: it takes minutes and needs an idle machine.
+bench: build
+	@test -x /usr/bin/time || { SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get install -y -qq time >/dev/null; }
+	./bench/run.sh
+	$(CARGO) bench --locked --bench hot
 
 clean:
 	$(CARGO) clean

@@ -6,6 +6,8 @@
 //! in [`values`] and the curated knowledge (food names, units, measures) in
 //! [`lexicon`], loaded from the TSV files under `data/`.
 
+pub mod bench_corpus;
+pub mod cache;
 pub mod emit;
 pub mod extract;
 pub mod ingest;

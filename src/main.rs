@@ -4,13 +4,15 @@ use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use nutripipe::cache::{self, Cache};
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
 use nutripipe::{extract, ingest, normalize, reconcile};
@@ -28,6 +30,10 @@ enum Command {
     /// Read every source text under --raw and write all tables, the data
     /// package and the audit report into --out.
     Run(RunArgs),
+    /// Write a deterministic benchmark corpus: the sentences, tables and
+    /// reference lists of the sources under --raw recombined, with varied
+    /// amounts, foods and authors, into files of 5-50 KB (see `make bench`).
+    BenchCorpus(BenchCorpusArgs),
     /// Print the audit summary of an output folder: discrepancies per kind and
     /// severity, then every error, with the source lines it rests on.
     Audit(AuditArgs),
@@ -41,6 +47,21 @@ struct AuditArgs {
     /// Also list warnings, not only errors.
     #[arg(long)]
     all: bool,
+}
+
+#[derive(Parser, Debug)]
+struct BenchCorpusArgs {
+    /// Folder with the source texts to recombine.
+    #[arg(long, default_value = "raw")]
+    raw: PathBuf,
+    /// Size of the corpus in decimal megabytes (10^6 bytes).
+    #[arg(long)]
+    mb: f64,
+    /// Seed of the generator; the same arguments give byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output folder (new, empty, or holding only a previous corpus).
+    dir: PathBuf,
 }
 
 #[derive(Parser, Debug)]
@@ -61,6 +82,17 @@ struct RunArgs {
     /// (OWASP CSV injection); the default stays faithful to the source.
     #[arg(long)]
     excel_safe: bool,
+    /// Print the wall time of every stage to stderr.
+    #[arg(long)]
+    timings: bool,
+    /// Folder of the extraction cache (default: OUT/.cache). Entries are keyed
+    /// by file content and pipeline version; a re-run re-extracts only the
+    /// documents that changed.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+    /// Extract every document afresh and leave the cache alone.
+    #[arg(long, conflicts_with = "cache")]
+    no_cache: bool,
 }
 
 /// `println!` into a String (the audit output is written in one go, so that a
@@ -79,6 +111,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Audit(args) => audit(&args),
+        Command::BenchCorpus(args) => bench_corpus(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,14 +146,135 @@ fn spinner(msg: &str, visible: bool) -> ProgressBar {
     pb
 }
 
-/// One document through ingest and extract.
-fn process(raw: &Path, rel: &Path) -> Result<(DocSummary, Extracted, Vec<Warning>), Warning> {
-    let (doc, summary, warnings) = ingest::load(raw, rel)?;
-    let extracted = extract::extract_document(&doc);
+/// CPU time spent per stage inside the parallel ingest + extract phase
+/// (summed over worker threads), for `--timings`.
+#[derive(Default)]
+struct StageClock {
+    read: AtomicU64,
+    ingest: AtomicU64,
+    extract: AtomicU64,
+    cache: AtomicU64,
+}
+
+impl StageClock {
+    /// Run `f`, adding its duration to `slot`.
+    fn time<T>(slot: &AtomicU64, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let r = f();
+        slot.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        r
+    }
+
+    fn secs(slot: &AtomicU64) -> f64 {
+        slot.load(Ordering::Relaxed) as f64 / 1e9
+    }
+}
+
+/// One document through ingest and extract, or from the cache. The document
+/// itself is dropped here: only its rows leave, so memory holds one document
+/// per worker thread, not the corpus.
+fn process(
+    raw: &Path,
+    rel: &Path,
+    cache: Option<&Cache>,
+    clock: &StageClock,
+) -> Result<(DocSummary, Extracted, Vec<Warning>), Warning> {
+    let file = ingest::display_rel(rel);
+    let (bytes, size_warning) = StageClock::time(&clock.read, || ingest::read(raw, rel))?;
+    let key = cache.map(|c| {
+        (
+            c,
+            StageClock::time(&clock.cache, || cache::key(&file, &bytes)),
+        )
+    });
+    if let Some((c, k)) = &key {
+        if let Some(e) = StageClock::time(&clock.cache, || c.get(k)) {
+            let mut warnings = e.warnings;
+            warnings.splice(0..0, size_warning);
+            return Ok((e.summary, e.extracted, warnings));
+        }
+    }
+    let (doc, summary, warnings) = StageClock::time(&clock.ingest, || {
+        ingest::load_bytes(&file, &ingest::doc_id(rel), &bytes)
+    })?;
+    drop(bytes);
+    let extracted = StageClock::time(&clock.extract, || extract::extract_document(&doc));
+    drop(doc);
+    // the cache holds what the bytes yield; the size warning is about the
+    // file and is added on every run, cached or not
+    let (summary, extracted, mut warnings) = match &key {
+        Some((c, k)) => {
+            let entry = cache::Entry {
+                summary,
+                extracted,
+                warnings,
+            };
+            StageClock::time(&clock.cache, || c.put(k, &entry));
+            (entry.summary, entry.extracted, entry.warnings)
+        }
+        None => (summary, extracted, warnings),
+    };
+    warnings.splice(0..0, size_warning);
     Ok((summary, extracted, warnings))
 }
 
+/// Wall time per stage, printed by `--timings`.
+struct Timings {
+    on: bool,
+    start: Instant,
+    last: Instant,
+    stages: Vec<(String, f64)>,
+}
+
+impl Timings {
+    fn new(on: bool) -> Timings {
+        let now = Instant::now();
+        Timings {
+            on,
+            start: now,
+            last: now,
+            stages: Vec::new(),
+        }
+    }
+
+    /// Close the stage that ran since the previous mark.
+    fn mark(&mut self, stage: &str) {
+        let now = Instant::now();
+        self.stages
+            .push((stage.to_string(), (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn print(&self, extra: &str) {
+        if !self.on {
+            return;
+        }
+        for (name, secs) in &self.stages {
+            eprintln!("timing: {name:<10} {secs:>9.3} s");
+        }
+        eprintln!(
+            "timing: {:<10} {:>9.3} s",
+            "total",
+            self.start.elapsed().as_secs_f64()
+        );
+        if !extra.is_empty() {
+            eprintln!("timing: {extra}");
+        }
+    }
+}
+
+fn bench_corpus(args: &BenchCorpusArgs) -> Result<()> {
+    let (n, bytes) = nutripipe::bench_corpus::generate(&args.raw, &args.dir, args.mb, args.seed)?;
+    eprintln!(
+        "nutripipe: wrote {n} files, {bytes} bytes ({:.1} MB) into {}",
+        bytes as f64 / 1e6,
+        args.dir.display()
+    );
+    Ok(())
+}
+
 fn run(args: &RunArgs) -> Result<()> {
+    let mut timings = Timings::new(args.timings);
     let visible = !args.quiet && std::io::stderr().is_terminal();
     // First repair what a killed run left beside --out (a set moved away
     // mid-swap is put back even if this run fails later).
@@ -140,19 +294,29 @@ fn run(args: &RunArgs) -> Result<()> {
         .num_threads(args.jobs.unwrap_or(0))
         .build()
         .context("cannot start worker threads")?;
+    let cache = (!args.no_cache).then(|| {
+        Cache::new(
+            args.cache
+                .clone()
+                .unwrap_or_else(|| args.out.join(".cache")),
+        )
+    });
+    timings.mark("list");
 
+    let clock = StageClock::default();
     let pb = bar(files.len() as u64, "extract", visible);
     let results: Vec<_> = pool.install(|| {
         files
             .par_iter()
             .map(|rel| {
-                let r = process(&args.raw, rel);
+                let r = process(&args.raw, rel, cache.as_ref(), &clock);
                 pb.inc(1);
                 r
             })
             .collect()
     });
     pb.finish_and_clear();
+    timings.mark("extract");
 
     let mut ds = Dataset::default();
     let mut extracted = Extracted::default();
@@ -178,6 +342,7 @@ fn run(args: &RunArgs) -> Result<()> {
                 .join("; ")
         );
     }
+    timings.mark("merge");
 
     let sp = spinner("normalize", visible);
     let mut extracted = normalize::normalize(extracted);
@@ -186,25 +351,55 @@ fn run(args: &RunArgs) -> Result<()> {
     sp.finish_and_clear();
 
     let sp = spinner("reconcile", visible);
-    let (consensus, discrepancies) = reconcile::reconcile(&extracted)?;
+    timings.mark("normalize");
+    let (consensus, discrepancies) = pool.install(|| reconcile::reconcile(&extracted))?;
     sp.finish_and_clear();
     ds.quotes = reconcile::quotes(&extracted);
+    timings.mark("reconcile");
     ds.extracted = extracted;
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
     ds.warnings = warnings;
 
     let sp = spinner("write", visible);
-    emit::write_outputs(
-        &args.out,
-        &args.raw,
-        &ds,
-        EmitOptions {
-            excel_safe: args.excel_safe,
-        },
-    )
+    pool.install(|| {
+        emit::write_outputs(
+            &args.out,
+            &args.raw,
+            &ds,
+            EmitOptions {
+                excel_safe: args.excel_safe,
+            },
+        )
+    })
     .with_context(|| format!("writing outputs to {}", args.out.display()))?;
     sp.finish_and_clear();
+    timings.mark("emit");
+    if let (Some(c), None) = (&cache, &args.cache) {
+        // OUT/.cache was carried over into the new output set under the same
+        // path; drop the entries of documents that are gone or changed. A
+        // --cache folder may serve several corpora and is never pruned.
+        c.prune_unused();
+    }
+    let rows = {
+        let ex = &ds.extracted;
+        ex.nutrient_values.len()
+            + ex.dosages.len()
+            + ex.references.len()
+            + ex.citations.len()
+            + ex.forms.len()
+            + ds.consensus.len()
+            + ds.discrepancies.len()
+    };
+    let (hits, misses) = cache.as_ref().map(Cache::stats).unwrap_or_default();
+    timings.print(&format!(
+        "{} documents, {rows} rows; cpu in workers: read {:.3} s, ingest {:.3} s, extract {:.3} s, cache {:.3} s; cache hits {hits}, misses {misses}",
+        ds.documents.len(),
+        StageClock::secs(&clock.read),
+        StageClock::secs(&clock.ingest),
+        StageClock::secs(&clock.extract),
+        StageClock::secs(&clock.cache),
+    ));
 
     for w in &ds.warnings {
         if !args.quiet {

@@ -8,8 +8,12 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Language of a sentence, ISO 639-1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub enum Lang {
     Nl,
     #[default]
@@ -57,6 +61,9 @@ pub struct Sentence {
     /// Byte offset of the sentence in the line's text.
     pub start: usize,
     pub text: String,
+    /// The sentence's language where it can matter (sentences with a digit,
+    /// lines with a form name: amounts and form mentions); the document's
+    /// language elsewhere (see `ingest::parse_text`).
     pub lang: Lang,
 }
 
@@ -113,7 +120,7 @@ impl Document {
 }
 
 /// A problem met while reading the input: reported, never silently dropped.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Warning {
     /// File (relative to `--raw`) the problem is in.
     pub file: String,
@@ -125,7 +132,9 @@ pub struct Warning {
 }
 
 /// Qualifier of a stated amount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum Qualifier {
     #[default]
     Exact,
@@ -156,7 +165,7 @@ impl Qualifier {
 }
 
 /// How much of a nutrient a food contains (table `nutrient_values`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NutrientValue {
     pub id: String,
     pub doc: String,
@@ -185,7 +194,7 @@ pub struct NutrientValue {
 }
 
 /// An intake or dose statement (table `dosages`), per day.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Dosage {
     pub id: String,
     pub doc: String,
@@ -214,7 +223,7 @@ pub struct Dosage {
 }
 
 /// An entry of a reference list (table `references`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Reference {
     pub id: String,
     pub doc: String,
@@ -235,7 +244,7 @@ pub struct Reference {
 }
 
 /// An in-text citation marker, one row per number (table `citations`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Citation {
     pub id: String,
     pub doc: String,
@@ -257,7 +266,7 @@ pub struct Citation {
 }
 
 /// A mention of a vitamin K form (table `forms`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormMention {
     pub id: String,
     pub doc: String,
@@ -317,7 +326,7 @@ pub struct Discrepancy {
 }
 
 /// Everything the extract stage finds in one document.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extracted {
     pub nutrient_values: Vec<NutrientValue>,
     pub dosages: Vec<Dosage>,
@@ -352,7 +361,7 @@ pub struct Dataset {
 }
 
 /// Per-document facts for the report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocSummary {
     pub id: String,
     pub file: String,

@@ -13,7 +13,9 @@ pub mod report;
 pub mod table;
 
 use std::fs;
-use std::io::Write;
+use std::io::{BufWriter, Write};
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -58,40 +60,79 @@ fn excel_guard(s: String, on: bool) -> String {
     }
 }
 
-/// CSV text of a table (RFC 4180, `\n` line ends, quoted only where needed).
-pub fn csv_string<T: TableRow>(rows: &[T], opts: EmitOptions) -> Result<String, csv::Error> {
+/// Write the CSV of a table (RFC 4180, `\n` line ends, quoted only where
+/// needed) into `out`, row by row: a large table is never held as one string.
+pub fn write_csv<T: TableRow, W: Write>(
+    rows: &[T],
+    opts: EmitOptions,
+    out: W,
+) -> Result<W, csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(Vec::new());
+        .from_writer(out);
     w.write_record(T::schema().iter().map(|f| f.name))?;
     for r in rows {
-        let cells: Vec<String> = r
-            .cells()
-            .into_iter()
-            .zip(T::schema())
-            .map(|(c, f)| {
-                let text = c.csv();
-                if f.ty == table::FieldType::String || f.ty == table::FieldType::List {
-                    excel_guard(text, opts.excel_safe)
-                } else {
-                    text
-                }
-            })
-            .collect();
-        w.write_record(&cells)?;
+        let cells = r.cells().into_iter().zip(T::schema()).map(|(c, f)| {
+            let text = c.csv();
+            if f.ty == table::FieldType::String || f.ty == table::FieldType::List {
+                excel_guard(text, opts.excel_safe)
+            } else {
+                text
+            }
+        });
+        w.write_record(cells)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// CSV text of a table (see [`write_csv`]).
+pub fn csv_string<T: TableRow>(rows: &[T], opts: EmitOptions) -> Result<String, csv::Error> {
+    let bytes = write_csv(rows, opts, Vec::new())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Write the JSON of a table into `out`, one row at a time, byte for byte
+/// what `serde_json::to_string_pretty` gives for the whole array (plus a final
+/// newline): each row is pretty-printed on its own and indented one level —
+/// JSON strings hold no raw newlines, so indenting by line is exact.
+pub fn write_json<T: TableRow, W: Write>(rows: &[T], mut out: W) -> std::io::Result<W> {
+    if rows.is_empty() {
+        out.write_all(b"[]\n")?;
+        return Ok(out);
+    }
+    out.write_all(b"[")?;
+    let mut buf = Vec::with_capacity(1024);
+    for (i, r) in rows.iter().enumerate() {
+        buf.clear();
+        serde_json::to_writer_pretty(&mut buf, &table::row_json(r))
+            .map_err(std::io::Error::other)?;
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        for (k, line) in buf.split(|&b| b == b'\n').enumerate() {
+            out.write_all(if k == 0 { b"  " } else { b"\n  " })?;
+            out.write_all(line)?;
+        }
+    }
+    out.write_all(b"\n]\n")?;
+    Ok(out)
 }
 
 /// JSON text of a table (pretty-printed array of objects).
 pub fn json_string<T: TableRow>(rows: &[T]) -> String {
-    let mut s = serde_json::to_string_pretty(&table::to_json(rows)).unwrap_or_else(|_| "[]".into());
-    s.push('\n');
-    s
+    let bytes = write_json(rows, Vec::new()).unwrap_or_else(|_| b"[]\n".to_vec());
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A file opened for writing through a large buffer.
+fn create(path: &Path) -> Result<BufWriter<fs::File>, EmitError> {
+    let f = fs::File::create(path).map_err(io_err(path))?;
+    Ok(BufWriter::with_capacity(1 << 20, f))
+}
+
+/// Flush and sync a file written through [`create`].
+fn finish(path: &Path, w: BufWriter<fs::File>) -> Result<(), EmitError> {
+    let f = w.into_inner().map_err(|e| io_err(path)(e.into_error()))?;
+    f.sync_all().map_err(io_err(path))
 }
 
 fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), EmitError> {
@@ -102,32 +143,68 @@ fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), EmitError> {
     Ok(())
 }
 
-fn write_table<T: TableRow>(dir: &Path, rows: &[T], opts: EmitOptions) -> Result<(), EmitError> {
-    let csv_name = format!("{}.csv", T::NAME);
-    let csv = csv_string(rows, opts).map_err(|source| EmitError::Csv {
-        path: dir.join(&csv_name),
+fn write_csv_file<T: TableRow>(dir: &Path, rows: &[T], opts: EmitOptions) -> Result<(), EmitError> {
+    let path = dir.join(format!("{}.csv", T::NAME));
+    let w = write_csv(rows, opts, create(&path)?).map_err(|source| EmitError::Csv {
+        path: path.clone(),
         source,
     })?;
-    write_file(dir, &csv_name, &csv)?;
-    write_file(dir, &format!("{}.json", T::NAME), &json_string(rows))
+    finish(&path, w)
 }
 
-/// Write every file of the output set into `dir` (which must exist).
+fn write_json_file<T: TableRow>(dir: &Path, rows: &[T]) -> Result<(), EmitError> {
+    let path = dir.join(format!("{}.json", T::NAME));
+    let w = write_json(rows, create(&path)?).map_err(io_err(&path))?;
+    finish(&path, w)
+}
+
+/// One file of the output set to write.
+type Job<'a> = Box<dyn Fn() -> Result<(), EmitError> + Send + Sync + 'a>;
+
+/// The CSV and JSON writers of one table.
+fn table_jobs<'a, T: TableRow + Sync>(
+    dir: &'a Path,
+    rows: &'a [T],
+    opts: EmitOptions,
+) -> [Job<'a>; 2] {
+    [
+        Box::new(move || write_csv_file(dir, rows, opts)),
+        Box::new(move || write_json_file(dir, rows)),
+    ]
+}
+
+/// Write every file of the output set into `dir` (which must exist). The
+/// files are independent, so they are written in parallel (on the current
+/// rayon pool); their content does not depend on it.
 pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), EmitError> {
     let ex = &ds.extracted;
-    write_table(dir, &ex.nutrient_values, opts)?;
-    write_table(dir, &ex.dosages, opts)?;
-    write_table(dir, &ex.references, opts)?;
-    write_table(dir, &ex.citations, opts)?;
-    write_table(dir, &ex.forms, opts)?;
-    write_table(dir, &ds.consensus, opts)?;
-    write_table(dir, &ds.discrepancies, opts)?;
-    write_file(dir, "references.csl.json", &csl::csl_json(&ex.references))?;
-    write_file(dir, "references.bib", &bibtex::bibtex(&ex.references))?;
-    write_file(dir, "datapackage.json", &datapackage::datapackage_json())?;
-    write_file(dir, "report.md", &report::report_md(ds))?;
-    write_file(dir, "report.html", &html::report_html(ds))?;
-    Ok(())
+    let mut jobs: Vec<Job> = Vec::new();
+    // the largest first, so that the small ones fill in the gaps
+    jobs.extend(table_jobs(dir, &ex.forms, opts));
+    jobs.extend(table_jobs(dir, &ex.dosages, opts));
+    jobs.extend(table_jobs(dir, &ex.citations, opts));
+    jobs.extend(table_jobs(dir, &ex.references, opts));
+    jobs.extend(table_jobs(dir, &ex.nutrient_values, opts));
+    jobs.extend(table_jobs(dir, &ds.discrepancies, opts));
+    jobs.extend(table_jobs(dir, &ds.consensus, opts));
+    jobs.push(Box::new(|| {
+        write_file(dir, "references.csl.json", &csl::csl_json(&ex.references))
+    }));
+    jobs.push(Box::new(|| {
+        write_file(dir, "references.bib", &bibtex::bibtex(&ex.references))
+    }));
+    jobs.push(Box::new(|| {
+        write_file(dir, "datapackage.json", &datapackage::datapackage_json())
+    }));
+    jobs.push(Box::new(|| {
+        write_file(dir, "report.md", &report::report_md(ds))
+    }));
+    jobs.push(Box::new(|| {
+        write_file(dir, "report.html", &html::report_html(ds))
+    }));
+    let results: Vec<Result<(), EmitError>> = jobs.par_iter().map(|j| j()).collect();
+    // the first failure in file order, whatever the thread timing
+    results.into_iter().collect()
 }
 
 /// Prefixes of the work folders a run keeps beside `--out` (`.NAME.new-PID`

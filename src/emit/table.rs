@@ -128,17 +128,16 @@ pub trait TableRow {
 
 /// A table's rows as JSON objects.
 pub fn to_json<T: TableRow>(rows: &[T]) -> Value {
-    Value::Array(
-        rows.iter()
-            .map(|r| {
-                let mut m = Map::new();
-                for (field, cell) in T::schema().iter().zip(r.cells()) {
-                    m.insert(field.name.to_string(), cell.json());
-                }
-                Value::Object(m)
-            })
-            .collect(),
-    )
+    Value::Array(rows.iter().map(row_json).collect())
+}
+
+/// One row as a JSON object, keys in schema order.
+pub fn row_json<T: TableRow>(r: &T) -> Value {
+    let mut m = Map::new();
+    for (field, cell) in T::schema().iter().zip(r.cells()) {
+        m.insert(field.name.to_string(), cell.json());
+    }
+    Value::Object(m)
 }
 
 const PROV: [Field; 5] = [

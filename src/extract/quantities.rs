@@ -133,9 +133,21 @@ pub fn qualifier_before(sentence: &str, pos: usize) -> Qualifier {
     Qualifier::Exact
 }
 
+/// Whether a text can contain a number: an ASCII digit, or any numeric
+/// character outside ASCII (a superset of what `\d` matches).
+pub fn may_hold_number(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+        || (!text.is_ascii() && text.chars().any(char::is_numeric))
+}
+
 /// Find every amount in a sentence.
 pub fn find_amounts(sentence: &str, lang: Lang) -> Vec<AmountMention> {
     let mut out = Vec::new();
+    // Every amount has a digit (`\d`, Unicode decimal digits, all `is_numeric`).
+    // Most sentences have none; a byte scan is much cheaper than the regex.
+    if !may_hold_number(sentence) {
+        return out;
+    }
     let mut pos = 0;
     while pos < sentence.len() {
         let Some(c) = AMOUNT.captures_at(sentence, pos) else {

@@ -13,6 +13,9 @@ pub mod segment;
 pub mod sentences;
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use thiserror::Error;
 
@@ -176,6 +179,18 @@ pub fn doc_id(rel: &Path) -> String {
 /// file yields no document.
 pub fn load(raw: &Path, rel: &Path) -> Result<(Document, DocSummary, Vec<Warning>), Warning> {
     let file = display_rel(rel);
+    let (bytes, size_warning) = read(raw, rel)?;
+    let (doc, summary, mut warnings) = load_bytes(&file, &doc_id(rel), &bytes)?;
+    warnings.splice(0..0, size_warning);
+    Ok((doc, summary, warnings))
+}
+
+/// Read one file's bytes, refusing files over [`MAX_FILE_BYTES`] (memory
+/// must stay bounded by one document) and reporting files over
+/// [`LARGE_FILE_BYTES`] with the returned warning. Kept apart from decoding so
+/// that a caller with an extraction cache can hash the bytes first.
+pub fn read(raw: &Path, rel: &Path) -> Result<(Vec<u8>, Option<Warning>), Warning> {
+    let file = display_rel(rel);
     let unreadable = |message: String| Warning {
         file: file.clone(),
         line: None,
@@ -194,22 +209,16 @@ pub fn load(raw: &Path, rel: &Path) -> Result<(Document, DocSummary, Vec<Warning
         )));
     }
     let bytes = std::fs::read(&path).map_err(|e| unreadable(format!("cannot read: {e}")))?;
-    let (doc, summary, mut warnings) = load_bytes(&file, &doc_id(rel), &bytes)?;
-    if size > LARGE_FILE_BYTES {
-        warnings.insert(
-            0,
-            Warning {
-                file: file.clone(),
-                line: None,
-                kind: "large_file".into(),
-                message: format!(
-                    "large file ({}): read in full, but a source text is one article, usually well under 1 MiB",
-                    mib(size)
-                ),
-            },
-        );
-    }
-    Ok((doc, summary, warnings))
+    let large = (size > LARGE_FILE_BYTES).then(|| Warning {
+        file: file.clone(),
+        line: None,
+        kind: "large_file".into(),
+        message: format!(
+            "large file ({}): read in full, but a source text is one article, usually well under 1 MiB",
+            mib(size)
+        ),
+    });
+    Ok((bytes, large))
 }
 
 /// Files above this size are read, and reported: a scraped article is far
@@ -332,6 +341,16 @@ fn oddities(file: &str, doc: &Document) -> Vec<Warning> {
     }
     out
 }
+/// Form names of the lexicon and the bare "K1"/"K2", anywhere in a text (no
+/// word boundaries, so a cell glued to its neighbour still counts): a superset
+/// of what `extract::forms` finds.
+static FORM_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "(?i)(?:{}|k[12])",
+        crate::lexicon::FORM_SOURCES.join("|")
+    ))
+    .unwrap_or_else(|_| Regex::new(".").expect("literal regex"))
+});
 
 /// Build a [`Document`] from decoded text: lines, structure, sentences, language.
 pub fn parse_text(id: &str, file: &str, text: &str) -> Document {
@@ -378,6 +397,20 @@ fn from_blocks(id: &str, file: &str, blocks: Vec<blocks::Block>) -> Document {
 /// the lines up as a document.
 fn finish(id: &str, file: &str, doc_lang: crate::model::Lang, mut lines: Vec<Line>) -> Document {
     for line in &mut lines {
+        // Language decides how numbers are read (`1,2` is 1.2 in Dutch) and is
+        // the `lang` column of the rows made from amounts and form mentions;
+        // nothing else reads it. Amounts need a digit in their sentence, and a
+        // form mention takes the language of a sentence of its line, so only
+        // those sentences go through the detector (trigram statistics, the
+        // costliest step of ingest); the others keep the document's language.
+        let forms_here = FORM_WORDS.is_match(&line.text);
+        let lang_of = |s: &str| {
+            if forms_here || crate::extract::quantities::may_hold_number(s) {
+                lang::detect_sentence(s, doc_lang)
+            } else {
+                doc_lang
+            }
+        };
         match line.kind {
             LineKind::Blank => {}
             LineKind::TableHeader | LineKind::TableRow | LineKind::Heading => {
@@ -387,7 +420,7 @@ fn finish(id: &str, file: &str, doc_lang: crate::model::Lang, mut lines: Vec<Lin
                     line: line.no,
                     start,
                     text: collapse_ws(t),
-                    lang: lang::detect_sentence(t, doc_lang),
+                    lang: lang_of(t),
                 });
             }
             LineKind::Bullet | LineKind::Paragraph => {
@@ -396,7 +429,7 @@ fn finish(id: &str, file: &str, doc_lang: crate::model::Lang, mut lines: Vec<Lin
                         line: line.no,
                         start: off,
                         text: collapse_ws(s),
-                        lang: lang::detect_sentence(s, doc_lang),
+                        lang: lang_of(s),
                     });
                 }
             }

@@ -16,11 +16,25 @@ use crate::model::{Discrepancy, Extracted, FoodConsensus};
 pub fn reconcile(
     ex: &Extracted,
 ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), consensus::ConsensusError> {
-    let (consensus, mut discrepancies) = consensus::food_consensus(&ex.nutrient_values)?;
-    discrepancies.extend(values::dose_conflicts(&ex.dosages));
-    discrepancies.extend(values::equivalence_mismatches(&ex.dosages));
-    discrepancies.extend(values::implausible_values(&ex.dosages, &ex.nutrient_values));
-    discrepancies.extend(citations::audit_citations(&ex.references, &ex.citations));
+    // The families of checks are independent: run them side by side on the
+    // current rayon pool, then concatenate in a fixed order.
+    let (food, (citation_checks, value_checks)) = rayon::join(
+        || consensus::food_consensus(&ex.nutrient_values),
+        || {
+            rayon::join(
+                || citations::audit_citations(&ex.references, &ex.citations),
+                || {
+                    let mut d = values::dose_conflicts(&ex.dosages);
+                    d.extend(values::equivalence_mismatches(&ex.dosages));
+                    d.extend(values::implausible_values(&ex.dosages, &ex.nutrient_values));
+                    d
+                },
+            )
+        },
+    );
+    let (consensus, mut discrepancies) = food?;
+    discrepancies.extend(value_checks);
+    discrepancies.extend(citation_checks);
     discrepancies.sort_by(|a, b| {
         (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
     });

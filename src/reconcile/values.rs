@@ -193,6 +193,76 @@ fn dose_span(d: &Dosage) -> Option<Range> {
     })
 }
 
+/// The items that conflict with an item of another source. One source giving
+/// several doses for one purpose is a dose-response or a schedule; a conflict
+/// is between sources.
+///
+/// Comparing every pair is quadratic, and a common purpose ("general
+/// prevention") gathers thousands of doses in a large corpus. A range conflicts
+/// with one above it the more, the higher that one starts, and with one below
+/// it the more, the lower that one ends ([`ranges_conflict`] is monotone in
+/// both), so each item is tested against the highest start and the lowest end
+/// among the other sources only: linear, and the same set as all pairs. Groups
+/// holding a NaN (not ordered) are compared pairwise.
+fn conflicting(items: &[(&Dosage, Range)]) -> BTreeSet<usize> {
+    let pairwise = || {
+        let mut involved = BTreeSet::new();
+        for i in 0..items.len() {
+            for j in i + 1..items.len() {
+                if items[i].0.doc != items[j].0.doc
+                    && ranges_conflict(items[i].1, items[j].1, CONFLICT_RATIO)
+                {
+                    involved.insert(i);
+                    involved.insert(j);
+                }
+            }
+        }
+        involved
+    };
+    if items.iter().any(|(_, r)| r.min.is_nan() || r.max.is_nan()) {
+        return pairwise();
+    }
+    /// The best item by `better`, and the best one of another document.
+    fn best_two<'a>(
+        items: &[(&'a Dosage, Range)],
+        better: impl Fn(Range, Range) -> bool,
+    ) -> (Option<usize>, Option<usize>) {
+        let (mut best, mut other): (Option<usize>, Option<usize>) = (None, None);
+        for (k, (d, r)) in items.iter().enumerate() {
+            match best {
+                None => best = Some(k),
+                Some(b) if better(*r, items[b].1) => {
+                    if items[b].0.doc != d.doc {
+                        other = Some(b);
+                    } else if other.is_some_and(|o| items[o].0.doc == d.doc) {
+                        other = None;
+                    }
+                    best = Some(k);
+                }
+                Some(b) => {
+                    if items[b].0.doc != d.doc && other.is_none_or(|o| better(*r, items[o].1)) {
+                        other = Some(k);
+                    }
+                }
+            }
+        }
+        (best, other)
+    }
+    let highest_start = best_two(items, |a, b| a.min > b.min);
+    let lowest_end = best_two(items, |a, b| a.max < b.max);
+    let partner = |(best, other): (Option<usize>, Option<usize>), i: usize| {
+        best.filter(|&b| items[b].0.doc != items[i].0.doc).or(other)
+    };
+    (0..items.len())
+        .filter(|&i| {
+            [partner(highest_start, i), partner(lowest_end, i)]
+                .into_iter()
+                .flatten()
+                .any(|j| ranges_conflict(items[i].1, items[j].1, CONFLICT_RATIO))
+        })
+        .collect()
+}
+
 /// Doses for the same nutrient, form, indication and population that different
 /// sources give incompatibly.
 pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
@@ -216,22 +286,10 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
     }
     let mut out = Vec::new();
     for ((nutrient, form, indication, population), items) in groups {
-        let mut pairs = Vec::new();
-        for i in 0..items.len() {
-            for j in i + 1..items.len() {
-                // one source giving several doses for one purpose is a dose-response
-                // or a schedule; a conflict is between sources
-                if items[i].0.doc != items[j].0.doc
-                    && ranges_conflict(items[i].1, items[j].1, CONFLICT_RATIO)
-                {
-                    pairs.push((i, j));
-                }
-            }
-        }
-        if pairs.is_empty() {
+        let involved = conflicting(&items);
+        if involved.is_empty() {
             continue;
         }
-        let involved: BTreeSet<usize> = pairs.iter().flat_map(|&(i, j)| [i, j]).collect();
         let what = [nutrient.as_str(), form.as_str()]
             .iter()
             .filter(|s| !s.is_empty())
