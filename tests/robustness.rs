@@ -737,15 +737,37 @@ fn a_set_moved_away_mid_swap_is_restored() {
     );
 }
 
-/// A live run's work folder is not touched by another run.
+/// A live run's work folder (locked by its run) is not touched by another run.
 #[test]
 fn a_live_runs_work_folder_is_left_alone() {
+    use std::os::fd::AsRawFd;
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
     let live = t.path().join(format!(".out.new-{}", std::process::id()));
     fs::create_dir(&live).unwrap();
+    let handle = fs::File::open(&live).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    let r = unsafe { libc::flock(handle.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(r, 0);
     assert!(run(&raw_dir(), &out, &["--quiet"]).status.success());
     assert!(live.is_dir());
+    drop(handle);
+}
+
+/// Process ids are reused (32768 by default on Linux): a dead run's folder
+/// whose id now belongs to a live process is still recognised as dead, since
+/// nobody holds its lock, and removed.
+#[test]
+fn a_dead_runs_folder_is_removed_even_when_its_pid_is_reused() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    // this test process is alive, but holds no lock on the folder
+    let stale = t.path().join(format!(".out.new-{}", std::process::id()));
+    fs::create_dir(&stale).unwrap();
+    fs::write(stale.join("forms.csv"), "half").unwrap();
+    let o = run(&raw_dir(), &out, &[]);
+    assert!(o.status.success());
+    assert!(!stale.exists(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 // ------------------------------------------------------------- CSV safety

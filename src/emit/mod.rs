@@ -234,6 +234,39 @@ fn pid_alive(pid: u32) -> bool {
     pid == std::process::id()
 }
 
+/// Take an exclusive advisory lock on a run's work folder, held until the
+/// returned handle is dropped (or the process dies, however it dies).
+#[cfg(unix)]
+fn lock_dir(dir: &Path) -> Option<fs::File> {
+    use std::os::fd::AsRawFd;
+    let f = fs::File::open(dir).ok()?;
+    // SAFETY: flock on a descriptor we own; no memory is shared.
+    let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    (r == 0).then_some(f)
+}
+
+#[cfg(not(unix))]
+fn lock_dir(dir: &Path) -> Option<fs::File> {
+    fs::File::open(dir).ok()
+}
+
+/// Is run `pid` still writing beside `--out`? Its `.NAME.new-PID` folder is
+/// locked for as long as it runs, and the lock dies with the process, so a
+/// lock that can be taken means a dead run even when its process id has since
+/// been given to another process (ids are reused: 32768 of them by default on
+/// Linux). Without that folder (the `.old-` folder of a two-rename swap) the
+/// process id is all there is to go by.
+fn run_alive(new_dir: &Path, pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if fs::symlink_metadata(new_dir).is_ok_and(|m| m.is_dir()) {
+        // dropping the handle releases the lock at once
+        return lock_dir(new_dir).is_none();
+    }
+    pid_alive(pid)
+}
+
 /// Repair what an interrupted run left beside `out`, before anything else
 /// touches it, and say what was done (one line per action).
 ///
@@ -276,7 +309,7 @@ pub fn recover_interrupted(out: &Path) -> Result<Vec<String>, EmitError> {
         let Ok(pid) = rest.parse::<u32>() else {
             continue;
         };
-        if !pid_alive(pid) {
+        if !run_alive(&parent.join(format!("{new_prefix}{pid}")), pid) {
             let mtime = entry.metadata().and_then(|m| m.modified()).ok();
             list.push((mtime, entry.path()));
         }
@@ -393,6 +426,8 @@ pub fn write_outputs(
     let old = parent.join(format!("{old_prefix}{pid}"));
     remove_any(&tmp).map_err(io_err(&tmp))?;
     fs::create_dir(&tmp).map_err(io_err(&tmp))?;
+    // held until this function returns: tells other runs this folder is live
+    let _lock = lock_dir(&tmp);
     let result = (|| {
         write_set(&tmp, ds, opts)?;
         if out_abs.is_dir() {

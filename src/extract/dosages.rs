@@ -129,6 +129,14 @@ pub fn extract_dosages(doc: &Document) -> Vec<Dosage> {
 /// servings"); their `times_per_day` is `None` and their per-day figures are
 /// left as stated.
 pub fn extract_dosages_with_notes(doc: &Document) -> (Vec<Dosage>, Vec<Warning>) {
+    extract_dosages_with(doc, &quantities::DocAmounts::of(doc))
+}
+
+/// [`extract_dosages_with_notes`] with the document's amounts already found.
+pub fn extract_dosages_with(
+    doc: &Document,
+    amounts: &quantities::DocAmounts,
+) -> (Vec<Dosage>, Vec<Warning>) {
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for (li, line) in doc.lines.iter().enumerate() {
@@ -140,7 +148,8 @@ pub fn extract_dosages_with_notes(doc: &Document) -> (Vec<Dosage>, Vec<Warning>)
         }
         for (si, sentence) in line.sentences.iter().enumerate() {
             let first = out.len();
-            sentence_dosages(doc, li, si, sentence, &mut out, &mut notes);
+            let found = amounts.get(li, si);
+            sentence_dosages(doc, li, si, sentence, found, &mut out, &mut notes);
             fill_co_nutrients(&mut out[first..]);
         }
     }
@@ -155,6 +164,7 @@ fn sentence_dosages(
     li: usize,
     si: usize,
     sentence: &Sentence,
+    amounts: &[AmountMention],
     out: &mut Vec<Dosage>,
     notes: &mut Vec<Warning>,
 ) {
@@ -162,7 +172,6 @@ fn sentence_dosages(
         return;
     };
     let s = &sentence.text;
-    let amounts = quantities::find_amounts_in(line, sentence);
     if amounts.is_empty() {
         return;
     }
@@ -171,7 +180,7 @@ fn sentence_dosages(
     let content = CONTENT_CUE.is_match(s);
     let mut context: Option<DoseContext> = None;
     for (ai, a) in amounts.iter().enumerate() {
-        if !is_dose_amount(a, &amounts, cue, content) {
+        if !is_dose_amount(a, amounts, cue, content) {
             continue;
         }
         let at = At {

@@ -20,9 +20,10 @@ use crate::model::{Document, Extracted};
 pub fn extract_document(doc: &Document) -> Extracted {
     let (references, warnings) = references::extract_references(doc);
     let citations = citations::extract_citations(doc, &references);
-    let (dosages, dose_notes) = dosages::extract_dosages_with_notes(doc);
+    let amounts = quantities::DocAmounts::of(doc);
+    let (dosages, dose_notes) = dosages::extract_dosages_with(doc, &amounts);
     Extracted {
-        nutrient_values: nutrient_values::extract_nutrient_values(doc),
+        nutrient_values: nutrient_values::extract_nutrient_values_with(doc, &amounts),
         dosages,
         forms: forms::extract_forms(doc),
         references,

@@ -169,6 +169,14 @@ fn sentence_foods(s: &str, amount_start: usize) -> Vec<Mention<FoodName>> {
 /// Extract every food value of a document (stated amounts; the ug and per-100 g
 /// columns are filled by `normalize`).
 pub fn extract_nutrient_values(doc: &Document) -> Vec<NutrientValue> {
+    extract_nutrient_values_with(doc, &quantities::DocAmounts::of(doc))
+}
+
+/// [`extract_nutrient_values`] with the document's amounts already found.
+pub fn extract_nutrient_values_with(
+    doc: &Document,
+    amounts: &quantities::DocAmounts,
+) -> Vec<NutrientValue> {
     let mut out = Vec::new();
     for (li, line) in doc.lines.iter().enumerate() {
         if matches!(
@@ -179,8 +187,7 @@ pub fn extract_nutrient_values(doc: &Document) -> Vec<NutrientValue> {
         }
         for (si, sentence) in line.sentences.iter().enumerate() {
             let s = &sentence.text;
-            let amounts = quantities::find_amounts_in(line, sentence);
-            for a in amounts.iter().filter(|a| is_content_amount(a)) {
+            for a in amounts.get(li, si).iter().filter(|a| is_content_amount(a)) {
                 let basis = match &a.basis {
                     Some(b) => Some(b.clone()),
                     None => basis_from_text(&s[..a.start], sentence.lang).or_else(|| {

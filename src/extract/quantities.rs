@@ -223,6 +223,44 @@ pub fn find_amounts(sentence: &str, lang: Lang) -> Vec<AmountMention> {
     out
 }
 
+/// The amounts of every sentence of a document, indexed `[line][sentence]`:
+/// found once and shared by the extractors that read them (doses and food
+/// values), since finding them is one of the costlier steps.
+#[derive(Debug, Clone, Default)]
+pub struct DocAmounts(Vec<Vec<Vec<AmountMention>>>);
+
+impl DocAmounts {
+    /// Find the amounts of every sentence of `doc` that can hold a value or a
+    /// dose: headings and table headers name things, they state no amounts.
+    pub fn of(doc: &crate::model::Document) -> DocAmounts {
+        DocAmounts(
+            doc.lines
+                .iter()
+                .map(|line| {
+                    if matches!(
+                        line.kind,
+                        LineKind::Blank | LineKind::Heading | LineKind::TableHeader
+                    ) {
+                        return Vec::new();
+                    }
+                    line.sentences
+                        .iter()
+                        .map(|s| find_amounts_in(line, s))
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    /// The amounts of sentence `si` of line `li` (none for an index out of range).
+    pub fn get(&self, li: usize, si: usize) -> &[AmountMention] {
+        self.0
+            .get(li)
+            .and_then(|l| l.get(si))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Amounts of a sentence. In a table row only the value cells are read: the
 /// label cell is glued to the first value ("beef5-15 mcg") and holds no amount.
 pub fn find_amounts_in(line: &Line, sentence: &Sentence) -> Vec<AmountMention> {

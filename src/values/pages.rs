@@ -31,8 +31,10 @@ pub enum PagesError {
 }
 
 /// One page: digits with an optional letter prefix ("e073233", "S12") or a
-/// roman numeral ("xii").
-const PAGE: &str = r"(?:[A-Za-z]{0,2}\d+[a-z]?|[ivxlcdm]+)";
+/// roman numeral ("xii"). A prefix never starts with "p": "p8" and "PP8" are
+/// page 8 with the "p."/"pp." marker, so a page printed as "Pa8" would read
+/// back as "a8" (found by fuzzing: the text form must parse to itself).
+const PAGE: &str = r"(?:(?:[A-OQ-Za-oq-z][A-Za-z]?)?\d+[a-z]?|[ivxlcdm]+)";
 
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -99,6 +101,16 @@ mod tests {
         s.parse::<PageRange>()
             .map(|r| r.to_string())
             .unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_p_is_the_page_marker_not_a_prefix() {
+        assert_eq!(p("p8"), "8");
+        assert_eq!(p("PP8"), "8");
+        assert_eq!(p("pp. 12-9"), "12-19");
+        assert_eq!(p("Pa8"), "a8");
+        assert_eq!(p("S12"), "S12");
+        assert!("PP\tPP8".parse::<PageRange>().is_err());
     }
 
     #[test]
