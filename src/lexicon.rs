@@ -262,6 +262,11 @@ pub enum PhraseClass {
 #[derive(Debug)]
 pub struct PhrasePattern {
     pub regex: Regex,
+    /// The pattern without its word boundaries. It starts with the phrase's
+    /// own letters, so the regex engine skips ahead with a literal prefilter
+    /// instead of stepping through every byte as `regex` must (its leading
+    /// boundary class matches almost any character); see [`find_phrases`].
+    inner: Option<Regex>,
     pub canonical: &'static str,
     pub class: PhraseClass,
 }
@@ -313,8 +318,10 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
                 Some("context") => PhraseClass::Context,
                 _ => PhraseClass::Condition,
             };
+            let inner = Regex::new(&format!("(?i){}", r[0])).ok();
             Some(PhrasePattern {
                 regex,
+                inner,
                 canonical: r[1],
                 class,
             })
@@ -343,7 +350,24 @@ pub fn find_phrases(lexicon: &PhraseLexicon, text: &str) -> Vec<PhraseHit> {
     for (i, p) in lexicon.iter().enumerate() {
         let mut pos = 0;
         while pos < text.len() {
-            let Some(m) = p.regex.captures_at(text, pos).and_then(|c| c.get(1)) else {
+            // Every match of `regex` holds a match of `inner`, starting no
+            // earlier than the leftmost one, c. So searching from the character
+            // before c finds exactly what searching from `pos` would.
+            let from = match &p.inner {
+                Some(inner) => match inner.find_at(text, pos) {
+                    None => break,
+                    Some(m) => {
+                        let c = m.start();
+                        let back = text
+                            .get(..c)
+                            .and_then(|t| t.chars().next_back())
+                            .map_or(0, char::len_utf8);
+                        (c - back).max(pos)
+                    }
+                },
+                None => pos,
+            };
+            let Some(m) = p.regex.captures_at(text, from).and_then(|c| c.get(1)) else {
                 break;
             };
             if m.end() > m.start() {
@@ -449,6 +473,88 @@ mod tests {
         );
         let c: Vec<_> = v.iter().map(|h| h.canonical).collect();
         assert_eq!(c, vec!["general prevention", "maintenance"]);
+    }
+
+    /// The plain search the prefilters of [`find_phrases`] must agree with:
+    /// every pattern from the start of the text, no shortcuts.
+    fn find_phrases_plain(
+        lexicon: &PhraseLexicon,
+        text: &str,
+    ) -> Vec<(usize, usize, &'static str)> {
+        let mut all = Vec::new();
+        for (i, p) in lexicon.iter().enumerate() {
+            let mut pos = 0;
+            while pos < text.len() {
+                let Some(m) = p.regex.captures_at(text, pos).and_then(|c| c.get(1)) else {
+                    break;
+                };
+                if m.end() > m.start() {
+                    all.push((m.start(), m.end(), i));
+                }
+                pos = m.end().max(m.start() + 1);
+                while pos < text.len() && !text.is_char_boundary(pos) {
+                    pos += 1;
+                }
+            }
+        }
+        all.sort_by_key(|&(s, _, i)| (s, i));
+        let mut out = Vec::new();
+        let mut covered = 0;
+        for (s, e, i) in all {
+            if s >= covered {
+                out.push((s, e, lexicon[i].canonical));
+                covered = e;
+            }
+        }
+        out
+    }
+
+    fn found(lexicon: &PhraseLexicon, text: &str) -> Vec<(usize, usize, &'static str)> {
+        find_phrases(lexicon, text)
+            .into_iter()
+            .map(|h| (h.start, h.end, h.canonical))
+            .collect()
+    }
+
+    #[test]
+    fn prefiltered_phrase_search_equals_the_plain_one_on_the_sources() {
+        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
+        let mut lines = 0;
+        for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
+            let text = std::fs::read(entry.path()).unwrap_or_default();
+            let text = String::from_utf8_lossy(&text);
+            for line in text.lines() {
+                lines += 1;
+                for lexicon in [&*INDICATION_PHRASES, &*POPULATION_PHRASES] {
+                    assert_eq!(
+                        found(lexicon, line),
+                        find_phrases_plain(lexicon, line),
+                        "{line}"
+                    );
+                }
+            }
+        }
+        assert!(lines > 100);
+    }
+
+    proptest::proptest! {
+        /// Texts glued from phrase words, separators and odd characters
+        /// (boundaries right at the start, phrases touching each other,
+        /// multi-byte letters before a phrase).
+        #[test]
+        fn prefiltered_phrase_search_equals_the_plain_one(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "osteoporose", "osteoporosis", "voor", "for", "men", "women", "vrouwen",
+                "postmenopauzale", "pregnant", "zwangere", "en", "and", " ", "  ", ",",
+                "(", ")", "é", "ß", "-", "1", "µg", "daily", "dagelijks", "onderhoud",
+                "preventie", "hart", "bot", "arteriosclerose", "children", "kinderen",
+            ]), 0..14)
+        ) {
+            let text: String = parts.concat();
+            for lexicon in [&*INDICATION_PHRASES, &*POPULATION_PHRASES] {
+                proptest::prop_assert_eq!(found(lexicon, &text), find_phrases_plain(lexicon, &text));
+            }
+        }
     }
 
     #[test]

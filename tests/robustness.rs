@@ -834,6 +834,8 @@ fn excel_safe_guards_formula_cells_only_with_the_flag() {
 
 /// Peak resident memory (KiB) of one run, from the kernel's accounting of
 /// exactly that child (`wait4`), so parallel tests do not disturb it.
+// The child is reaped by `wait4` below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn peak_rss_kib(raw: &Path, out: &Path) -> i64 {
     let child = bin()
         .args(["run", "--quiet", "--jobs", "2", "--raw"])

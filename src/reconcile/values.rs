@@ -223,8 +223,8 @@ fn conflicting(items: &[(&Dosage, Range)]) -> BTreeSet<usize> {
         return pairwise();
     }
     /// The best item by `better`, and the best one of another document.
-    fn best_two<'a>(
-        items: &[(&'a Dosage, Range)],
+    fn best_two(
+        items: &[(&Dosage, Range)],
         better: impl Fn(Range, Range) -> bool,
     ) -> (Option<usize>, Option<usize>) {
         let (mut best, mut other): (Option<usize>, Option<usize>) = (None, None);
