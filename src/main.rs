@@ -320,6 +320,7 @@ fn run(args: &RunArgs) -> Result<()> {
 
     let mut ds = Dataset::default();
     let mut extracted = Extracted::default();
+    extracted.reserve_for(results.iter().filter_map(|r| r.as_ref().ok()).map(|r| &r.1));
     for r in results {
         match r {
             Ok((summary, ex, w)) => {
@@ -354,7 +355,7 @@ fn run(args: &RunArgs) -> Result<()> {
     timings.mark("normalize");
     let (consensus, discrepancies) = pool.install(|| reconcile::reconcile(&extracted))?;
     sp.finish_and_clear();
-    ds.quotes = reconcile::quotes(&extracted);
+    ds.quotes = reconcile::quotes(&extracted, &discrepancies);
     timings.mark("reconcile");
     ds.extracted = extracted;
     ds.consensus = consensus;

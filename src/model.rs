@@ -338,6 +338,27 @@ pub struct Extracted {
 }
 
 impl Extracted {
+    /// Make room for the rows of `parts` at once, so that gathering the rows
+    /// of a large corpus does not pass through the doubling reallocations of
+    /// growing vectors (a transient twice the size of each table).
+    pub fn reserve_for<'a>(&mut self, parts: impl Iterator<Item = &'a Extracted>) {
+        let mut n = [0usize; 6];
+        for p in parts {
+            n[0] += p.nutrient_values.len();
+            n[1] += p.dosages.len();
+            n[2] += p.references.len();
+            n[3] += p.citations.len();
+            n[4] += p.forms.len();
+            n[5] += p.warnings.len();
+        }
+        self.nutrient_values.reserve_exact(n[0]);
+        self.dosages.reserve_exact(n[1]);
+        self.references.reserve_exact(n[2]);
+        self.citations.reserve_exact(n[3]);
+        self.forms.reserve_exact(n[4]);
+        self.warnings.reserve_exact(n[5]);
+    }
+
     pub fn append(&mut self, mut other: Extracted) {
         self.nutrient_values.append(&mut other.nutrient_values);
         self.dosages.append(&mut other.dosages);

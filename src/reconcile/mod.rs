@@ -41,24 +41,35 @@ pub fn reconcile(
     Ok((consensus, discrepancies))
 }
 
-/// Source text of every line a row rests on, keyed `doc:line`, for quoting.
-pub fn quotes(ex: &Extracted) -> BTreeMap<String, String> {
+/// Source text of the lines the discrepancies point at (their `where`,
+/// `doc:line`), for quoting in the report. Only those lines are kept: a copy
+/// of every row's line would double the memory of a large run.
+pub fn quotes(ex: &Extracted, discrepancies: &[Discrepancy]) -> BTreeMap<String, String> {
+    let wanted: std::collections::HashSet<&str> = discrepancies
+        .iter()
+        .flat_map(|d| d.r#where.iter().map(String::as_str))
+        .collect();
     let mut m = BTreeMap::new();
+    let mut key = String::new();
+    let mut take = |doc: &str, line: usize, text: &str| {
+        use std::fmt::Write;
+        key.clear();
+        let _ = write!(key, "{doc}:{line}");
+        if wanted.contains(key.as_str()) && !m.contains_key(key.as_str()) {
+            m.insert(key.clone(), text.to_string());
+        }
+    };
     for v in &ex.nutrient_values {
-        m.entry(format!("{}:{}", v.doc, v.line))
-            .or_insert_with(|| v.quote.clone());
+        take(&v.doc, v.line, &v.quote);
     }
     for d in &ex.dosages {
-        m.entry(format!("{}:{}", d.doc, d.line))
-            .or_insert_with(|| d.quote.clone());
+        take(&d.doc, d.line, &d.quote);
     }
     for r in &ex.references {
-        m.entry(format!("{}:{}", r.doc, r.line))
-            .or_insert_with(|| r.raw.clone());
+        take(&r.doc, r.line, &r.raw);
     }
     for c in &ex.citations {
-        m.entry(format!("{}:{}", c.doc, c.line))
-            .or_insert_with(|| c.context.clone());
+        take(&c.doc, c.line, &c.context);
     }
     m
 }
