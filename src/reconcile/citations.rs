@@ -895,22 +895,40 @@ fn first_family(r: &Reference) -> Option<String> {
     (!fam.is_empty()).then_some(fam)
 }
 
+/// What [`same_work`] compares, worked out once per entry: an author-year
+/// bucket of n entries is compared pairwise, so parsing the DOI and splitting
+/// the title for every pair made a popular work (or first author) cost n² parses.
+struct WorkKey {
+    doi: Option<Doi>,
+    family: Option<String>,
+    title: BTreeSet<String>,
+}
+
+impl WorkKey {
+    fn of(r: &Reference) -> WorkKey {
+        WorkKey {
+            doi: r.doi.parse::<Doi>().ok(),
+            family: first_family(r),
+            title: title_words(&r.title),
+        }
+    }
+}
+
 /// Why two entries are the same work, if they are.
-fn same_work(a: &Reference, b: &Reference) -> Option<String> {
-    let da = a.doi.parse::<Doi>().ok();
-    if da.is_some() && da == b.doi.parse::<Doi>().ok() {
+fn same_work(a: &Reference, ka: &WorkKey, b: &Reference, kb: &WorkKey) -> Option<String> {
+    if ka.doi.is_some() && ka.doi == kb.doi {
         return Some(format!("both have DOI {}", a.doi.to_lowercase()));
     }
-    let (fa, fb) = (first_family(a)?, first_family(b)?);
+    let (fa, fb) = (ka.family.as_ref()?, kb.family.as_ref()?);
     let (ya, yb) = (a.year?, b.year?);
     if fa != fb || ya != yb {
         return None;
     }
-    let (ta, tb) = (title_words(&a.title), title_words(&b.title));
+    let (ta, tb) = (&ka.title, &kb.title);
     if ta.len() < 3 || tb.len() < 3 {
         return None;
     }
-    let j = jaccard(&ta, &tb);
+    let j = jaccard(ta, tb);
     (j >= TITLE_JACCARD).then(|| {
         format!(
             "both are {} {ya} with {} titles",
@@ -951,11 +969,11 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
     // next one with that DOI gives the same clusters as joining every pair.
     // `reason[i]` stays what the pairwise loop gave: the reason of the first
     // later entry that is the same work as entry i.
-    let dois: Vec<Option<Doi>> = refs.iter().map(|r| r.doi.parse::<Doi>().ok()).collect();
+    let keys: Vec<WorkKey> = refs.iter().map(WorkKey::of).collect();
     let mut next_same_doi: Vec<Option<usize>> = vec![None; n];
     let mut last_of_doi: HashMap<&Doi, usize> = HashMap::new();
-    for (i, d) in dois.iter().enumerate() {
-        if let Some(d) = d {
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(d) = &k.doi {
             if let Some(prev) = last_of_doi.insert(d, i) {
                 next_same_doi[prev] = Some(i);
             }
@@ -963,8 +981,8 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
     }
     let mut by_author_year: HashMap<(String, i64), Vec<usize>> = HashMap::new();
     for (i, r) in refs.iter().enumerate() {
-        if let (Some(f), Some(y)) = (first_family(r), r.year) {
-            by_author_year.entry((f, y)).or_default().push(i);
+        if let (Some(f), Some(y)) = (&keys[i].family, r.year) {
+            by_author_year.entry((f.clone(), y)).or_default().push(i);
         }
     }
     let mut reason: HashMap<usize, String> = HashMap::new();
@@ -972,7 +990,7 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
         for (k, &i) in members.iter().enumerate() {
             // members are in index order: the later entries of the bucket
             for &j in &members[k + 1..] {
-                if let Some(why) = same_work(&refs[i], &refs[j]) {
+                if let Some(why) = same_work(&refs[i], &keys[i], &refs[j], &keys[j]) {
                     union(&mut parent, i, j);
                     if next_same_doi[i].is_none_or(|d| j < d) {
                         reason.entry(i).or_insert(why);
@@ -984,7 +1002,7 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
     for i in 0..n {
         if let Some(j) = next_same_doi[i] {
             union(&mut parent, i, j);
-            if let Some(why) = same_work(&refs[i], &refs[j]) {
+            if let Some(why) = same_work(&refs[i], &keys[i], &refs[j], &keys[j]) {
                 match reason.get(&i) {
                     // an author-year match before entry j came first
                     Some(_) => {}
