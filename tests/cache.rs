@@ -4,23 +4,19 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn raw_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("raw")
+mod common;
+use common::{copy_dir, output_names, raw_dir};
+
+/// Every output file (not hidden entries such as the cache) must be equal.
+fn assert_same_outputs(a: &Path, b: &Path) {
+    assert!(output_names(a).len() >= 16);
+    common::assert_same_outputs(a, b);
 }
 
 fn run(raw: &Path, out: &Path, extra: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_nutripipe"))
-        .arg("run")
-        .arg("--raw")
-        .arg(raw)
-        .arg("--out")
-        .arg(out)
-        .args(["--quiet", "--timings"])
-        .args(extra)
-        .output()
-        .expect("binary runs");
+    let o = common::run(raw, out, &[&["--quiet", "--timings"], extra].concat());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o
 }
@@ -36,35 +32,6 @@ fn hits_misses(o: &Output) -> (usize, usize) {
             .unwrap_or_else(|| panic!("no {key:?} in {err}"))
     };
     (num("cache hits "), num("misses "))
-}
-
-/// Every output file (not hidden entries such as the cache) must be equal.
-fn assert_same_outputs(a: &Path, b: &Path) {
-    let names = |d: &Path| -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.'))
-            .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(names(a), names(b));
-    assert!(names(a).len() >= 16);
-    for n in names(a) {
-        assert!(
-            fs::read(a.join(&n)).unwrap() == fs::read(b.join(&n)).unwrap(),
-            "{n} differs"
-        );
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
 }
 
 fn cache_entries(dir: &Path) -> Vec<PathBuf> {

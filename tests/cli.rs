@@ -2,8 +2,9 @@
 //! damaged inputs, and on mistakes in the command line.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::{assert_same_outputs, bin, copy_dir, output_names, raw_dir, read_json, run};
 
 const TABLES: &[&str] = &[
     "nutrient_values",
@@ -14,43 +15,6 @@ const TABLES: &[&str] = &[
     "food_consensus",
     "discrepancies",
 ];
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nutripipe"))
-}
-
-fn raw_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("raw")
-}
-
-fn run(raw: &Path, out: &Path, extra: &[&str]) -> Output {
-    bin()
-        .arg("run")
-        .arg("--raw")
-        .arg(raw)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("binary runs")
-}
-
-fn read_json(path: &Path) -> Vec<serde_json::Value> {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str::<serde_json::Value>(&text)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-}
 
 #[test]
 fn run_on_raw_writes_every_file_with_rows() {
@@ -97,20 +61,8 @@ fn runs_are_byte_identical_whatever_the_thread_count() {
         .status
         .success());
     // the outputs, not the extraction cache (OUT/.cache)
-    let mut names: Vec<_> = fs::read_dir(&a)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .filter(|n| !n.to_string_lossy().starts_with('.'))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 16);
-    for n in names {
-        assert_eq!(
-            fs::read(a.join(&n)).unwrap(),
-            fs::read(b.join(&n)).unwrap(),
-            "{n:?} differs"
-        );
-    }
+    assert!(output_names(&a).len() >= 16);
+    assert_same_outputs(&a, &b);
 }
 
 #[test]

@@ -15,6 +15,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{assert_same_outputs, bin, copy_dir, raw_dir, read_json, run};
+
 /// The tables keyed by document (compared row by row for the seed documents).
 const DOC_TABLES: &[&str] = &[
     "nutrient_values",
@@ -45,44 +48,6 @@ fn set_files() -> Vec<String> {
         .map(String::from),
     );
     v
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nutripipe"))
-}
-
-fn raw_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("raw")
-}
-
-fn run(raw: &Path, out: &Path, extra: &[&str]) -> Output {
-    bin()
-        .arg("run")
-        .arg("--raw")
-        .arg(raw)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .stdin(Stdio::null())
-        .output()
-        .expect("binary runs")
-}
-
-fn read_json(path: &Path) -> Vec<serde_json::Value> {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str::<serde_json::Value>(&text)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
 }
 
 /// Ids of the committed documents.
@@ -505,27 +470,6 @@ fn exit_non_zero_only_when_nothing_could_be_read() {
 
 // ------------------------------------------------------------- determinism
 
-/// Every file of two output folders, byte for byte.
-fn assert_same_tree(a: &Path, b: &Path) {
-    let names = |d: &Path| -> BTreeSet<_> {
-        fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            // the extraction cache (`.cache/`) is not an output
-            .filter(|n| !n.to_string_lossy().starts_with('.'))
-            .collect()
-    };
-    assert_eq!(names(a), names(b));
-    for n in names(a) {
-        assert!(
-            fs::read(a.join(&n)).unwrap() == fs::read(b.join(&n)).unwrap(),
-            "{n:?} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
-    }
-}
-
 /// A corpus of `copies` × `raw/` (ids `cNN_…`), its files created in the order
 /// given by `reverse`.
 fn make_corpus(dir: &Path, copies: usize, reverse: bool) {
@@ -569,7 +513,7 @@ fn outputs_are_byte_identical_across_runs_jobs_and_listing_order() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     for out in &outs[1..] {
-        assert_same_tree(&outs[0], out);
+        assert_same_outputs(&outs[0], out);
     }
 }
 
