@@ -22,13 +22,13 @@ use std::fs;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use regex::Regex;
+use thiserror::Error;
 
 use crate::extract::references::extract_references;
 use crate::ingest;
-use crate::lexicon::{alternation, rows};
+use crate::lexicon::{alternation, FOOD_NAMES};
 use crate::model::{Lang, LineKind};
 
 /// Name of the generated files: `doc-000042.txt`.
@@ -95,9 +95,36 @@ pub struct Pool {
     ref_headings: Vec<(Lang, String)>,
 }
 
+/// Why a corpus could not be written.
+#[derive(Debug, Error)]
+pub enum CorpusError {
+    #[error("--mb must be a positive number")]
+    Size,
+    #[error(transparent)]
+    Sources(#[from] ingest::IngestError),
+    #[error("no text to build a corpus from in {0}")]
+    NoText(std::path::PathBuf),
+    #[error("{dir} holds {name}, which the generator did not write; use an empty or new folder")]
+    Foreign {
+        dir: std::path::PathBuf,
+        name: String,
+    },
+    #[error("cannot {what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CorpusError {
+    let path = path.to_path_buf();
+    move |source| CorpusError::Io { what, path, source }
+}
+
 impl Pool {
     /// Read every source under `raw` and cut it into building blocks.
-    pub fn from_sources(raw: &Path) -> Result<Pool> {
+    pub fn from_sources(raw: &Path) -> Result<Pool, CorpusError> {
         let (files, _) = ingest::list_sources(raw)?;
         let mut pool = Pool::default();
         for rel in &files {
@@ -148,7 +175,7 @@ impl Pool {
             }
         }
         if pool.prose.is_empty() {
-            bail!("no text to build a corpus from in {}", raw.display());
+            return Err(CorpusError::NoText(raw.to_path_buf()));
         }
         Ok(pool)
     }
@@ -164,10 +191,10 @@ fn split_numbering(line: &str) -> Option<(String, String, String)> {
 
 /// Food names of the lexicon (not groups), the vocabulary foods are varied with.
 static FOODS: LazyLock<(Regex, Vec<String>)> = LazyLock::new(|| {
-    let names: Vec<String> = rows(include_str!("../data/foods.tsv"))
-        .filter(|r| r.get(2).copied() == Some("food"))
-        .filter_map(|r| r.first().map(|s| s.to_string()))
+    let names: Vec<String> = FOOD_NAMES
+        .iter()
         .filter(|s| s.len() > 3)
+        .map(|s| s.to_string())
         .collect();
     let re = Regex::new(&format!(
         r"(?i)\b(?:{})\b",
@@ -391,25 +418,26 @@ fn file_seed(seed: u64, i: usize) -> u64 {
 /// Write a corpus of at least `mb` decimal megabytes into `dir`; returns the
 /// number of files and bytes. `dir` may exist but hold only generated files
 /// (they are replaced), so that pointing it at real sources cannot destroy them.
-pub fn generate(raw: &Path, dir: &Path, mb: f64, seed: u64) -> Result<(usize, u64)> {
+pub fn generate(raw: &Path, dir: &Path, mb: f64, seed: u64) -> Result<(usize, u64), CorpusError> {
     if !(mb > 0.0 && mb.is_finite()) {
-        bail!("--mb must be a positive number");
+        return Err(CorpusError::Size);
     }
     let pool = Pool::from_sources(raw)?;
     if dir.exists() {
-        for e in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-            let e = e?;
+        for e in fs::read_dir(dir).map_err(io("list", dir))? {
+            let e = e.map_err(io("list", dir))?;
             let name = e.file_name().to_string_lossy().into_owned();
             if !is_generated(&name) {
-                bail!(
-                    "{} holds {name}, which the generator did not write; use an empty or new folder",
-                    dir.display()
-                );
+                return Err(CorpusError::Foreign {
+                    dir: dir.to_path_buf(),
+                    name,
+                });
             }
-            fs::remove_file(e.path())?;
+            let path = e.path();
+            fs::remove_file(&path).map_err(io("remove", &path))?;
         }
     }
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    fs::create_dir_all(dir).map_err(io("create", dir))?;
     let want = (mb * 1e6) as u64;
     let mut total = 0u64;
     let mut n = 0usize;
@@ -424,8 +452,7 @@ pub fn generate(raw: &Path, dir: &Path, mb: f64, seed: u64) -> Result<(usize, u6
                 break;
             }
             let path = dir.join(file_name(n));
-            fs::write(&path, d.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            fs::write(&path, d.as_bytes()).map_err(io("write", &path))?;
             total += d.len() as u64;
             n += 1;
         }

@@ -158,6 +158,14 @@ pub struct Food {
     pub group: bool,
 }
 
+/// Names of single foods (not groups) as written in `data/foods.tsv`, in file order.
+pub static FOOD_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    rows(FOODS)
+        .filter(|r| r.get(2).copied() == Some("food"))
+        .filter_map(|r| r.first().copied())
+        .collect()
+});
+
 /// Food synonyms (lower case) → entry.
 pub static FOODS_BY_NAME: LazyLock<HashMap<String, Food>> = LazyLock::new(|| {
     rows(FOODS)
@@ -343,7 +351,14 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
 /// matches overlap the earlier one wins, and at one position the pattern that
 /// comes first in the file (files list the specific phrases first).
 pub fn find_phrases(lexicon: &PhraseLexicon, text: &str) -> Vec<PhraseHit> {
-    if lexicon.any.as_ref().is_some_and(|any| !any.is_match(text)) {
+    search_phrases(lexicon, text, true)
+}
+
+/// [`find_phrases`], with or without the prefilters (without: every pattern
+/// scanned from the start of the text, the plain search the prefilters must
+/// agree with; see the tests).
+fn search_phrases(lexicon: &PhraseLexicon, text: &str, prefilter: bool) -> Vec<PhraseHit> {
+    if prefilter && lexicon.any.as_ref().is_some_and(|any| !any.is_match(text)) {
         return Vec::new();
     }
     let mut all: Vec<(usize, usize, usize)> = Vec::new();
@@ -353,7 +368,7 @@ pub fn find_phrases(lexicon: &PhraseLexicon, text: &str) -> Vec<PhraseHit> {
             // Every match of `regex` holds a match of `inner`, starting no
             // earlier than the leftmost one, c. So searching from the character
             // before c finds exactly what searching from `pos` would.
-            let from = match &p.inner {
+            let from = match p.inner.as_ref().filter(|_| prefilter) {
                 Some(inner) => match inner.find_at(text, pos) {
                     None => break,
                     Some(m) => {
@@ -475,38 +490,15 @@ mod tests {
         assert_eq!(c, vec!["general prevention", "maintenance"]);
     }
 
-    /// The plain search the prefilters of [`find_phrases`] must agree with:
-    /// every pattern from the start of the text, no shortcuts.
+    /// The plain search the prefilters of [`find_phrases`] must agree with.
     fn find_phrases_plain(
         lexicon: &PhraseLexicon,
         text: &str,
     ) -> Vec<(usize, usize, &'static str)> {
-        let mut all = Vec::new();
-        for (i, p) in lexicon.iter().enumerate() {
-            let mut pos = 0;
-            while pos < text.len() {
-                let Some(m) = p.regex.captures_at(text, pos).and_then(|c| c.get(1)) else {
-                    break;
-                };
-                if m.end() > m.start() {
-                    all.push((m.start(), m.end(), i));
-                }
-                pos = m.end().max(m.start() + 1);
-                while pos < text.len() && !text.is_char_boundary(pos) {
-                    pos += 1;
-                }
-            }
-        }
-        all.sort_by_key(|&(s, _, i)| (s, i));
-        let mut out = Vec::new();
-        let mut covered = 0;
-        for (s, e, i) in all {
-            if s >= covered {
-                out.push((s, e, lexicon[i].canonical));
-                covered = e;
-            }
-        }
-        out
+        search_phrases(lexicon, text, false)
+            .into_iter()
+            .map(|h| (h.start, h.end, h.canonical))
+            .collect()
     }
 
     fn found(lexicon: &PhraseLexicon, text: &str) -> Vec<(usize, usize, &'static str)> {
