@@ -300,6 +300,12 @@ pub struct PhraseHit {
 pub struct PhraseLexicon {
     pub patterns: Vec<PhrasePattern>,
     any: Option<Regex>,
+    /// The patterns' boundary-free forms (`inner`) as one set: for a text that
+    /// passes `any`, one scan tells which patterns can match at all, and only
+    /// those are searched (a pattern's match always holds a match of its inner
+    /// form, so skipping the others is exact). `None` when a pattern has no
+    /// inner form or the set is too large to compile: then every pattern is tried.
+    live: Option<regex::RegexSet>,
 }
 
 impl std::ops::Deref for PhraseLexicon {
@@ -344,7 +350,21 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
     .size_limit(64 << 20)
     .build()
     .ok();
-    PhraseLexicon { patterns, any }
+    let inner: Option<Vec<&str>> = patterns
+        .iter()
+        .map(|p| p.inner.as_ref().map(Regex::as_str))
+        .collect();
+    let live = inner.and_then(|inner| {
+        regex::RegexSetBuilder::new(inner)
+            .size_limit(64 << 20)
+            .build()
+            .ok()
+    });
+    PhraseLexicon {
+        patterns,
+        any,
+        live,
+    }
 }
 
 /// Every phrase of `lexicon` in `text`, in text order, without overlaps: where
@@ -361,8 +381,16 @@ fn search_phrases(lexicon: &PhraseLexicon, text: &str, prefilter: bool) -> Vec<P
     if prefilter && lexicon.any.as_ref().is_some_and(|any| !any.is_match(text)) {
         return Vec::new();
     }
+    let live = lexicon
+        .live
+        .as_ref()
+        .filter(|_| prefilter)
+        .map(|set| set.matches(text));
     let mut all: Vec<(usize, usize, usize)> = Vec::new();
     for (i, p) in lexicon.iter().enumerate() {
+        if live.as_ref().is_some_and(|l| !l.matched(i)) {
+            continue;
+        }
         let mut pos = 0;
         while pos < text.len() {
             // Every match of `regex` holds a match of `inner`, starting no

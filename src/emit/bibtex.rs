@@ -129,8 +129,14 @@ fn bib_name(a: &str) -> String {
 /// The BibTeX database of all references.
 pub fn bibtex(refs: &[Reference]) -> String {
     let mut out = String::new();
+    write_bibtex(refs, &mut out);
+    out
+}
+
+/// Write [`bibtex`] into `out` entry by entry.
+pub fn write_bibtex(refs: &[Reference], out: &mut impl std::fmt::Write) {
     for (r, key) in refs.iter().zip(keys(refs)) {
-        out.push_str(&format!("@article{{{key},\n"));
+        let _ = writeln!(out, "@article{{{key},");
         let mut authors: Vec<String> = r.authors.iter().map(|a| bib_name(a)).collect();
         if r.et_al && !authors.is_empty() {
             authors.push("others".into());
@@ -149,11 +155,10 @@ pub fn bibtex(refs: &[Reference]) -> String {
             ("langid", escape(&r.title_lang)),
         ];
         for (k, v) in fields.iter().filter(|(_, v)| !v.is_empty()) {
-            out.push_str(&format!("  {k} = {{{v}}},\n"));
+            let _ = writeln!(out, "  {k} = {{{v}}},");
         }
-        out.push_str("}\n\n");
+        let _ = out.write_str("}\n\n");
     }
-    out
 }
 
 #[cfg(test)]

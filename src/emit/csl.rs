@@ -53,8 +53,14 @@ pub fn csl_item(r: &Reference) -> Value {
 
 /// The CSL-JSON array of all references, pretty-printed.
 pub fn csl_json(refs: &[Reference]) -> String {
-    let items: Vec<Value> = refs.iter().map(csl_item).collect();
-    serde_json::to_string_pretty(&Value::Array(items)).unwrap_or_else(|_| "[]".into())
+    let bytes = write_csl_json(refs, Vec::new()).unwrap_or_else(|_| b"[]".to_vec());
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Write [`csl_json`] into `out` one item at a time: the items of a large
+/// corpus as one JSON tree would take several times the file's size.
+pub fn write_csl_json<W: std::io::Write>(refs: &[Reference], out: W) -> std::io::Result<W> {
+    super::write_pretty_array(refs.iter().map(csl_item), out)
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ fn chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>) -> String {
     s
 }
 
-fn discrepancy_html(o: &mut String, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
+fn discrepancy_html(o: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
     let _ = write!(
         o,
         "<li><b>{}</b> <span class=\"{}\">({})</span>: {}",
@@ -189,12 +189,19 @@ fn discrepancy_html(o: &mut String, d: &Discrepancy, quotes: &BTreeMap<String, S
             }
         }
     }
-    o.push_str("</li>\n");
+    let _ = o.write_str("</li>\n");
 }
 
 /// The report as a self-contained HTML page.
 pub fn report_html(ds: &Dataset) -> String {
     let mut o = String::new();
+    write_report_html(ds, &mut o);
+    o
+}
+
+/// Write the report page into `o` piece by piece (see
+/// [`super::report::write_report_md`]).
+pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
     let _ = write!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nutripipe report</title><style>{STYLE}</style></head><body>\n<h1>nutripipe report</h1>\n"
@@ -218,7 +225,7 @@ pub fn report_html(ds: &Dataset) -> String {
     ] {
         let _ = write!(o, "<tr><td>{name}</td><td class=\"n\">{n}</td></tr>");
     }
-    o.push_str("</table>\n");
+    let _ = o.write_str("</table>\n");
 
     // charts
     let docs: Vec<String> = ds.documents.iter().map(|d| d.id.clone()).collect();
@@ -227,7 +234,7 @@ pub fn report_html(ds: &Dataset) -> String {
         .enumerate()
         .map(|(i, d)| (d.clone(), PALETTE[i % PALETTE.len()]))
         .collect();
-    o.push_str("<h2>Food values by nutrient</h2>\n<p>Each row is a food on one basis; each mark is one source's value or range. Rows in red conflict.</p>\n<p>");
+    let _ = o.write_str("<h2>Food values by nutrient</h2>\n<p>Each row is a food on one basis; each mark is one source's value or range. Rows in red conflict.</p>\n<p>");
     for d in &docs {
         let _ = write!(
             o,
@@ -236,10 +243,10 @@ pub fn report_html(ds: &Dataset) -> String {
             esc(d)
         );
     }
-    o.push_str("</p>\n");
+    let _ = o.write_str("</p>\n");
     let charts = chart_rows(ds);
     if charts.is_empty() {
-        o.push_str("<p>No food values.</p>\n");
+        let _ = o.write_str("<p>No food values.</p>\n");
     }
     for (nutrient, rows) in &charts {
         let _ = writeln!(
@@ -251,9 +258,9 @@ pub fn report_html(ds: &Dataset) -> String {
         );
     }
 
-    o.push_str("<h2>Discrepancies</h2>\n");
+    let _ = o.write_str("<h2>Discrepancies</h2>\n");
     if ds.discrepancies.is_empty() {
-        o.push_str("<p>None found.</p>\n");
+        let _ = o.write_str("<p>None found.</p>\n");
     }
     let mut kinds: BTreeMap<(Severity, String), Vec<&Discrepancy>> = BTreeMap::new();
     for d in &ds.discrepancies {
@@ -272,16 +279,17 @@ pub fn report_html(ds: &Dataset) -> String {
             v.len()
         );
         for d in v {
-            discrepancy_html(&mut o, d, &ds.quotes);
+            discrepancy_html(o, d, &ds.quotes);
         }
-        o.push_str("</ul>\n");
+        let _ = o.write_str("</ul>\n");
     }
 
-    o.push_str("<h2>Input problems</h2>\n");
+    let _ = o.write_str("<h2>Input problems</h2>\n");
     if ds.warnings.is_empty() {
-        o.push_str("<p>None.</p>\n");
+        let _ = o.write_str("<p>None.</p>\n");
     } else {
-        o.push_str("<table><tr><th>file</th><th>line</th><th>kind</th><th>problem</th></tr>");
+        let _ =
+            o.write_str("<table><tr><th>file</th><th>line</th><th>kind</th><th>problem</th></tr>");
         for w in &ds.warnings {
             let _ = write!(
                 o,
@@ -292,14 +300,14 @@ pub fn report_html(ds: &Dataset) -> String {
                 esc(&w.message)
             );
         }
-        o.push_str("</table>\n");
+        let _ = o.write_str("</table>\n");
     }
 
-    o.push_str("<h2>Reconciled food values</h2>\n");
+    let _ = o.write_str("<h2>Reconciled food values</h2>\n");
     if ds.consensus.is_empty() {
-        o.push_str("<p>No food values to reconcile.</p>\n");
+        let _ = o.write_str("<p>No food values to reconcile.</p>\n");
     } else {
-        o.push_str("<table><tr><th>food</th><th>nutrient</th><th>basis</th><th>values</th><th>docs</th><th>min</th><th>max</th><th>median</th><th>spread</th><th>status</th></tr>");
+        let _ = o.write_str("<table><tr><th>food</th><th>nutrient</th><th>basis</th><th>values</th><th>docs</th><th>min</th><th>max</th><th>median</th><th>spread</th><th>status</th></tr>");
         for c in &ds.consensus {
             let cls = if c.status == "conflict" {
                 " class=\"conflict\""
@@ -321,10 +329,9 @@ pub fn report_html(ds: &Dataset) -> String {
                 c.status
             );
         }
-        o.push_str("</table>\n");
+        let _ = o.write_str("</table>\n");
     }
-    o.push_str("</body></html>\n");
-    o
+    let _ = o.write_str("</body></html>\n");
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod html;
 pub mod report;
 pub mod table;
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::{BufWriter, Write};
 
@@ -52,9 +53,9 @@ pub struct EmitOptions {
     pub excel_safe: bool,
 }
 
-fn excel_guard(s: String, on: bool) -> String {
+fn excel_guard(s: Cow<'_, str>, on: bool) -> Cow<'_, str> {
     if on && s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
+        Cow::Owned(format!("'{s}"))
     } else {
         s
     }
@@ -73,15 +74,17 @@ pub fn write_csv<T: TableRow, W: Write>(
         .from_writer(out);
     w.write_record(T::schema().iter().map(|f| f.name))?;
     for r in rows {
-        let cells = r.cells().into_iter().zip(T::schema()).map(|(c, f)| {
+        for (c, f) in r.cells().into_iter().zip(T::schema()) {
             let text = c.csv();
-            if f.ty == table::FieldType::String || f.ty == table::FieldType::List {
+            let text = if f.ty == table::FieldType::String || f.ty == table::FieldType::List {
                 excel_guard(text, opts.excel_safe)
             } else {
                 text
-            }
-        });
-        w.write_record(cells)?;
+            };
+            w.write_field(text.as_bytes())?;
+        }
+        // an empty record ends the one written field by field
+        w.write_record(None::<&[u8]>)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
@@ -96,25 +99,68 @@ pub fn csv_string<T: TableRow>(rows: &[T], opts: EmitOptions) -> Result<String, 
 /// what `serde_json::to_string_pretty` gives for the whole array (plus a final
 /// newline): each row is pretty-printed on its own and indented one level —
 /// JSON strings hold no raw newlines, so indenting by line is exact.
-pub fn write_json<T: TableRow, W: Write>(rows: &[T], mut out: W) -> std::io::Result<W> {
-    if rows.is_empty() {
-        out.write_all(b"[]\n")?;
-        return Ok(out);
-    }
-    out.write_all(b"[")?;
+pub fn write_json<T: TableRow, W: Write>(rows: &[T], out: W) -> std::io::Result<W> {
+    let mut out = write_pretty_array(rows.iter().map(table::JsonRow), out)?;
+    out.write_all(b"\n")?;
+    Ok(out)
+}
+
+/// Write `items` as a JSON array, byte for byte what
+/// `serde_json::to_string_pretty` gives for the whole array, one item at a
+/// time: each item is pretty-printed on its own and indented one level (JSON
+/// strings hold no raw newlines, so indenting by line is exact).
+pub fn write_pretty_array<S: serde::Serialize, W: Write>(
+    items: impl IntoIterator<Item = S>,
+    mut out: W,
+) -> std::io::Result<W> {
     let mut buf = Vec::with_capacity(1024);
-    for (i, r) in rows.iter().enumerate() {
+    let mut first = true;
+    for item in items {
         buf.clear();
-        serde_json::to_writer_pretty(&mut buf, &table::row_json(r))
-            .map_err(std::io::Error::other)?;
-        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer_pretty(&mut buf, &item).map_err(std::io::Error::other)?;
+        out.write_all(if first { b"[\n" } else { b",\n" })?;
+        first = false;
         for (k, line) in buf.split(|&b| b == b'\n').enumerate() {
             out.write_all(if k == 0 { b"  " } else { b"\n  " })?;
             out.write_all(line)?;
         }
     }
-    out.write_all(b"\n]\n")?;
+    out.write_all(if first { b"[]" } else { b"\n]" })?;
     Ok(out)
+}
+
+/// `fmt::Write` over an `io::Write`, so that the text writers (report,
+/// BibTeX) can stream into a file. `fmt::Error` carries no cause, so the
+/// first I/O error is kept here and returned by [`IoFmt::finish`].
+pub struct IoFmt<W> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> IoFmt<W> {
+    pub fn new(inner: W) -> Self {
+        IoFmt { inner, error: None }
+    }
+
+    /// The writer back, or the first error met while writing.
+    pub fn finish(self) -> std::io::Result<W> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.inner),
+        }
+    }
+}
+
+impl<W: Write> std::fmt::Write for IoFmt<W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.inner.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
+        })
+    }
 }
 
 /// JSON text of a table (pretty-printed array of objects).
@@ -187,20 +233,33 @@ pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), Emit
     jobs.extend(table_jobs(dir, &ex.nutrient_values, opts));
     jobs.extend(table_jobs(dir, &ds.discrepancies, opts));
     jobs.extend(table_jobs(dir, &ds.consensus, opts));
+    // The large text files are streamed: a report of a large corpus is
+    // hundreds of megabytes, and building it as one string doubled the peak.
     jobs.push(Box::new(|| {
-        write_file(dir, "references.csl.json", &csl::csl_json(&ex.references))
+        let path = dir.join("report.html");
+        let mut w = IoFmt::new(create(&path)?);
+        html::write_report_html(ds, &mut w);
+        finish(&path, w.finish().map_err(io_err(&path))?)
     }));
     jobs.push(Box::new(|| {
-        write_file(dir, "references.bib", &bibtex::bibtex(&ex.references))
+        let path = dir.join("report.md");
+        let mut w = IoFmt::new(create(&path)?);
+        report::write_report_md(ds, &mut w);
+        finish(&path, w.finish().map_err(io_err(&path))?)
+    }));
+    jobs.push(Box::new(|| {
+        let path = dir.join("references.csl.json");
+        let w = csl::write_csl_json(&ex.references, create(&path)?).map_err(io_err(&path))?;
+        finish(&path, w)
+    }));
+    jobs.push(Box::new(|| {
+        let path = dir.join("references.bib");
+        let mut w = IoFmt::new(create(&path)?);
+        bibtex::write_bibtex(&ex.references, &mut w);
+        finish(&path, w.finish().map_err(io_err(&path))?)
     }));
     jobs.push(Box::new(|| {
         write_file(dir, "datapackage.json", &datapackage::datapackage_json())
-    }));
-    jobs.push(Box::new(|| {
-        write_file(dir, "report.md", &report::report_md(ds))
-    }));
-    jobs.push(Box::new(|| {
-        write_file(dir, "report.html", &html::report_html(ds))
     }));
     let results: Vec<Result<(), EmitError>> = jobs.par_iter().map(|j| j()).collect();
     // the first failure in file order, whatever the thread timing

@@ -47,7 +47,7 @@ fn per_doc_counts(ds: &Dataset) -> BTreeMap<String, [usize; 5]> {
     m
 }
 
-fn write_discrepancy(out: &mut String, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
+fn write_discrepancy(out: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
     let _ = writeln!(
         out,
         "- **{}** ({}): {}",
@@ -70,6 +70,13 @@ fn write_discrepancy(out: &mut String, d: &Discrepancy, quotes: &BTreeMap<String
 /// The report as Markdown.
 pub fn report_md(ds: &Dataset) -> String {
     let mut o = String::new();
+    write_report_md(ds, &mut o);
+    o
+}
+
+/// Write the report as Markdown into `o`, piece by piece: on a large corpus
+/// the report is hundreds of megabytes, which need not be held at once.
+pub fn write_report_md(ds: &Dataset, o: &mut impl Write) {
     let ex = &ds.extracted;
     let _ = writeln!(o, "# nutripipe report\n");
     let _ = writeln!(o, "## Summary\n");
@@ -151,7 +158,7 @@ pub fn report_md(ds: &Dataset) -> String {
         for ((sev, kind), v) in &kinds {
             let _ = writeln!(o, "\n### {kind} ({})\n", sev.as_str());
             for d in v {
-                write_discrepancy(&mut o, d, &ds.quotes);
+                write_discrepancy(o, d, &ds.quotes);
             }
         }
     }
@@ -181,7 +188,6 @@ pub fn report_md(ds: &Dataset) -> String {
             );
         }
     }
-    o
 }
 
 #[cfg(test)]

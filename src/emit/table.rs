@@ -1,6 +1,9 @@
 //! One schema per output table, shared by the CSV writer, the JSON writer and
 //! `datapackage.json`, so the three can never disagree about a column.
 
+use std::borrow::Cow;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number as JsonNumber, Value};
 
 use crate::model::{
@@ -49,46 +52,61 @@ const fn f(name: &'static str, ty: FieldType, description: &'static str) -> Fiel
 
 use FieldType::{Boolean as B, Integer as I, List as L, Number as N, String as S};
 
-/// A cell value.
+/// A cell value, borrowed from its row: a table of a large corpus is written
+/// cell by cell, and copying every string once more per cell was a good part
+/// of writing it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum Cell<'a> {
     Null,
-    Str(String),
+    Str(&'a str),
     Int(i64),
     Num(f64),
     Bool(bool),
-    List(Vec<String>),
+    List(&'a [String]),
 }
 
-impl Cell {
-    fn str(s: &str) -> Cell {
+impl<'a> Cell<'a> {
+    fn str(s: &'a str) -> Cell<'a> {
         if s.is_empty() {
             Cell::Null
         } else {
-            Cell::Str(s.to_string())
+            Cell::Str(s)
         }
     }
 
-    fn opt(x: Option<f64>) -> Cell {
+    fn opt(x: Option<f64>) -> Cell<'a> {
         match x {
             Some(v) if v.is_finite() => Cell::Num(v),
             _ => Cell::Null,
         }
     }
 
-    fn num(v: f64) -> Cell {
+    fn num(v: f64) -> Cell<'a> {
         Cell::opt(Some(v))
     }
 
     /// The CSV text of the cell.
-    pub fn csv(&self) -> String {
-        match self {
-            Cell::Null => String::new(),
-            Cell::Str(s) => s.clone(),
-            Cell::Int(i) => i.to_string(),
-            Cell::Num(x) => format_number(*x),
-            Cell::Bool(b) => b.to_string(),
-            Cell::List(v) => v.join("; "),
+    pub fn csv(&self) -> Cow<'a, str> {
+        match *self {
+            Cell::Null => Cow::Borrowed(""),
+            Cell::Str(s) => Cow::Borrowed(s),
+            Cell::Int(i) => Cow::Owned(i.to_string()),
+            Cell::Num(x) => Cow::Owned(format_number(x)),
+            Cell::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+            Cell::List(v) => Cow::Owned(v.join("; ")),
+        }
+    }
+
+    /// The number a `Num` cell has in JSON: integers print without ".0",
+    /// others as the shortest text that reads back as the CSV's figure.
+    fn json_number(x: f64) -> Option<JsonNumber> {
+        if x == x.trunc() && x.abs() < 9e15 {
+            Some(JsonNumber::from(x as i64))
+        } else {
+            format_number(x)
+                .parse::<f64>()
+                .ok()
+                .and_then(JsonNumber::from_f64)
         }
     }
 
@@ -96,23 +114,44 @@ impl Cell {
     pub fn json(&self) -> Value {
         match self {
             Cell::Null => Value::Null,
-            Cell::Str(s) => Value::String(s.clone()),
+            Cell::Str(s) => Value::String(s.to_string()),
             Cell::Int(i) => Value::from(*i),
-            Cell::Num(x) => {
-                // integers print without ".0"
-                if *x == x.trunc() && x.abs() < 9e15 {
-                    Value::from(*x as i64)
-                } else {
-                    format_number(*x)
-                        .parse::<f64>()
-                        .ok()
-                        .and_then(JsonNumber::from_f64)
-                        .map_or(Value::Null, Value::Number)
-                }
-            }
+            Cell::Num(x) => Cell::json_number(*x).map_or(Value::Null, Value::Number),
             Cell::Bool(b) => Value::Bool(*b),
             Cell::List(v) => Value::Array(v.iter().cloned().map(Value::String).collect()),
         }
+    }
+}
+
+/// Serialised as [`Cell::json`] gives, without building the `Value`.
+impl Serialize for Cell<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Cell::Null => ser.serialize_unit(),
+            Cell::Str(s) => ser.serialize_str(s),
+            Cell::Int(i) => ser.serialize_i64(i),
+            Cell::Num(x) => match Cell::json_number(x) {
+                Some(n) => n.serialize(ser),
+                None => ser.serialize_unit(),
+            },
+            Cell::Bool(b) => ser.serialize_bool(b),
+            Cell::List(v) => v.serialize(ser),
+        }
+    }
+}
+
+/// One row as the JSON object [`row_json`] builds (keys in schema order),
+/// serialised straight from the row.
+pub struct JsonRow<'a, T>(pub &'a T);
+
+impl<T: TableRow> Serialize for JsonRow<'_, T> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let schema = T::schema();
+        let mut map = ser.serialize_map(Some(schema.len()))?;
+        for (field, cell) in schema.iter().zip(self.0.cells()) {
+            map.serialize_entry(field.name, &cell)?;
+        }
+        map.end()
     }
 }
 
@@ -123,7 +162,7 @@ pub trait TableRow {
     /// What the table holds, for `datapackage.json`.
     const DESCRIPTION: &'static str;
     fn schema() -> &'static [Field];
-    fn cells(&self) -> Vec<Cell>;
+    fn cells(&self) -> Vec<Cell<'_>>;
 }
 
 /// A table's rows as JSON objects.
@@ -223,7 +262,7 @@ impl TableRow for NutrientValue {
     fn schema() -> &'static [Field] {
         &NUTRIENT_VALUES
     }
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self) -> Vec<Cell<'_>> {
         vec![
             Cell::str(&self.id),
             Cell::str(&self.doc),
@@ -322,7 +361,7 @@ impl TableRow for Dosage {
     fn schema() -> &'static [Field] {
         &DOSAGES
     }
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self) -> Vec<Cell<'_>> {
         vec![
             Cell::str(&self.id),
             Cell::str(&self.doc),
@@ -341,7 +380,7 @@ impl TableRow for Dosage {
             Cell::opt(self.times_per_day),
             Cell::opt(self.value_ug_min),
             Cell::opt(self.value_ug_max),
-            Cell::List(self.co_nutrients.clone()),
+            Cell::List(&self.co_nutrients),
             Cell::opt(self.alt_amount_min),
             Cell::opt(self.alt_amount_max),
             Cell::str(&self.alt_unit),
@@ -384,7 +423,7 @@ impl TableRow for Reference {
     fn schema() -> &'static [Field] {
         &REFERENCES
     }
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self) -> Vec<Cell<'_>> {
         vec![
             Cell::str(&self.id),
             Cell::str(&self.doc),
@@ -392,7 +431,7 @@ impl TableRow for Reference {
             Cell::Int(self.ref_no),
             Cell::str(&self.raw),
             Cell::str(&self.style),
-            Cell::List(self.authors.clone()),
+            Cell::List(&self.authors),
             Cell::Bool(self.et_al),
             self.year.map_or(Cell::Null, Cell::Int),
             Cell::str(&self.title),
@@ -427,7 +466,7 @@ impl TableRow for Citation {
     fn schema() -> &'static [Field] {
         &CITATIONS
     }
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self) -> Vec<Cell<'_>> {
         vec![
             Cell::str(&self.id),
             Cell::str(&self.doc),
@@ -460,7 +499,7 @@ impl TableRow for FormMention {
     fn schema() -> &'static [Field] {
         &FORMS
     }
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self) -> Vec<Cell<'_>> {
         vec![
             Cell::str(&self.id),
             Cell::str(&self.doc),
@@ -496,7 +535,7 @@ impl TableRow for FoodConsensus {
     fn schema() -> &'static [Field] {
         &CONSENSUS
     }
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self) -> Vec<Cell<'_>> {
         vec![
             Cell::str(&self.food),
             Cell::str(&self.nutrient),
@@ -508,7 +547,7 @@ impl TableRow for FoodConsensus {
             Cell::num(self.median),
             Cell::num(self.spread),
             Cell::str(&self.status),
-            Cell::List(self.value_ids.clone()),
+            Cell::List(&self.value_ids),
         ]
     }
 }
@@ -530,16 +569,16 @@ impl TableRow for Discrepancy {
     fn schema() -> &'static [Field] {
         &DISCREPANCIES
     }
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self) -> Vec<Cell<'_>> {
         vec![
             Cell::str(&self.id),
             Cell::str(&self.kind),
             Cell::str(self.severity.as_str()),
             Cell::str(&self.subject),
             Cell::str(&self.detail),
-            Cell::List(self.docs.clone()),
-            Cell::List(self.evidence.clone()),
-            Cell::List(self.r#where.clone()),
+            Cell::List(&self.docs),
+            Cell::List(&self.evidence),
+            Cell::List(&self.r#where),
         ]
     }
 }
@@ -576,6 +615,6 @@ mod tests {
         assert_eq!(Cell::Num(0.025).csv(), "0.025");
         assert_eq!(Cell::Num(45000.0).json(), serde_json::json!(45000));
         assert_eq!(Cell::Num(6.25).json(), serde_json::json!(6.25));
-        assert_eq!(Cell::List(vec!["a".into(), "b".into()]).csv(), "a; b");
+        assert_eq!(Cell::List(&["a".into(), "b".into()]).csv(), "a; b");
     }
 }

@@ -21,6 +21,7 @@
 //! `data/populations.tsv` (see [`indication_for`] for the order in which the
 //! label, the sentence, the sentences before it and the heading are asked).
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -139,6 +140,7 @@ pub fn extract_dosages_with(
 ) -> (Vec<Dosage>, Vec<Warning>) {
     let mut out = Vec::new();
     let mut notes = Vec::new();
+    let mut memo = PhraseMemo::default();
     for (li, line) in doc.lines.iter().enumerate() {
         if matches!(
             line.kind,
@@ -149,7 +151,9 @@ pub fn extract_dosages_with(
         for (si, sentence) in line.sentences.iter().enumerate() {
             let first = out.len();
             let found = amounts.get(li, si);
-            sentence_dosages(doc, li, si, sentence, found, &mut out, &mut notes);
+            sentence_dosages(
+                doc, li, si, sentence, found, &mut memo, &mut out, &mut notes,
+            );
             fill_co_nutrients(&mut out[first..]);
         }
     }
@@ -159,12 +163,14 @@ pub fn extract_dosages_with(
 }
 
 /// The dose rows of one sentence.
-fn sentence_dosages(
-    doc: &Document,
+#[allow(clippy::too_many_arguments)]
+fn sentence_dosages<'d>(
+    doc: &'d Document,
     li: usize,
     si: usize,
     sentence: &Sentence,
     amounts: &[AmountMention],
+    memo: &mut PhraseMemo<'d>,
     out: &mut Vec<Dosage>,
     notes: &mut Vec<Warning>,
 ) {
@@ -190,7 +196,7 @@ fn sentence_dosages(
         let Some(nutrient) = context::nutrient_for(doc, at, a) else {
             continue;
         };
-        let ctx = context.get_or_insert_with(|| DoseContext::of(doc, li, si));
+        let ctx = context.get_or_insert_with(|| DoseContext::of(doc, li, si, memo));
         let next_start = amounts.get(ai + 1).map_or(s.len(), |n| n.start);
         let population = population_after(s, a.tail_end, next_start)
             .map(str::to_string)
@@ -410,11 +416,11 @@ struct DoseContext {
 }
 
 impl DoseContext {
-    fn of(doc: &Document, li: usize, si: usize) -> DoseContext {
+    fn of<'d>(doc: &'d Document, li: usize, si: usize, memo: &mut PhraseMemo<'d>) -> DoseContext {
         let Some(line) = doc.lines.get(li) else {
             return DoseContext::default();
         };
-        let (hits, population) = indication_for(doc, line, si);
+        let (hits, population) = indication_for(doc, line, si, memo);
         let mut canon: Vec<&str> = Vec::new();
         let mut raw: Vec<String> = Vec::new();
         for class in [PhraseClass::Condition, PhraseClass::Context] {
@@ -448,6 +454,34 @@ fn first_population(text: &str) -> Option<&'static str> {
         .map(|h| h.canonical)
 }
 
+/// The indication phrases and first population of the texts of one
+/// document, each text searched once. A dose sentence looks back through the
+/// sentences before it on its line and up to its section heading, so without
+/// this a heading was searched again for every dose under it.
+#[derive(Default)]
+struct PhraseMemo<'d> {
+    hits: HashMap<&'d str, Vec<PhraseHit>>,
+    populations: HashMap<&'d str, Option<&'static str>>,
+}
+
+impl<'d> PhraseMemo<'d> {
+    /// [`indication_hits`] of `text`.
+    fn hits(&mut self, text: &'d str) -> Vec<PhraseHit> {
+        self.hits
+            .entry(text)
+            .or_insert_with(|| indication_hits(text))
+            .clone()
+    }
+
+    /// [`first_population`] of `text`.
+    fn population(&mut self, text: &'d str) -> Option<&'static str> {
+        *self
+            .populations
+            .entry(text)
+            .or_insert_with(|| first_population(text))
+    }
+}
+
 fn has_condition(hits: &[PhraseHit]) -> bool {
     hits.iter().any(|h| h.class == PhraseClass::Condition)
 }
@@ -467,27 +501,30 @@ fn has_condition(hits: &[PhraseHit]) -> bool {
 ///
 /// A sentence that states no purpose ("MK-4 wordt vaak gebruikt in hogere
 /// doses (45 mg)") keeps an empty indication: nothing is made up.
-fn indication_for(
-    doc: &Document,
-    line: &Line,
+fn indication_for<'d>(
+    doc: &'d Document,
+    line: &'d Line,
     si: usize,
+    memo: &mut PhraseMemo<'d>,
 ) -> (Vec<PhraseHit>, Option<&'static str>) {
     let Some(sentence) = line.sentences.get(si) else {
         return (Vec::new(), None);
     };
     let label = line_label(line).unwrap_or("");
-    let mut hits = indication_hits(label);
+    let mut hits = memo.hits(label);
     let label_in_sentence = !label.is_empty() && sentence.text.contains(label);
-    for h in indication_hits(&sentence.text) {
+    for h in memo.hits(&sentence.text) {
         if !(label_in_sentence && hits.iter().any(|x| x.canonical == h.canonical)) {
             hits.push(h);
         }
     }
-    let mut population = first_population(label).or_else(|| first_population(&sentence.text));
+    let mut population = memo
+        .population(label)
+        .or_else(|| memo.population(&sentence.text));
     if !has_condition(&hits) {
         let had_any = !hits.is_empty();
         for prev in line.sentences.get(..si).unwrap_or(&[]).iter().rev() {
-            let prev_hits = indication_hits(&prev.text);
+            let prev_hits = memo.hits(&prev.text);
             if !has_condition(&prev_hits) && (had_any || prev_hits.is_empty()) {
                 continue;
             }
@@ -497,7 +534,7 @@ fn indication_for(
                     .into_iter()
                     .filter(|h| take_all || h.class == PhraseClass::Condition),
             );
-            population = population.or_else(|| first_population(&prev.text));
+            population = population.or_else(|| memo.population(&prev.text));
             break;
         }
     }
@@ -515,7 +552,7 @@ fn indication_for(
     }
     if !has_condition(&hits) && population.is_none() {
         if let Some(heading) = line.section.and_then(|h| doc.lines.get(h)) {
-            let hh = indication_hits(&heading.text);
+            let hh = memo.hits(&heading.text);
             if has_condition(&hh) {
                 hits.extend(hh.into_iter().filter(|h| h.class == PhraseClass::Condition));
             } else if hits.is_empty() {

@@ -105,9 +105,8 @@ pub fn decode_declared(
                     enc.name()
                 ));
             }
-            let nfc: String = cow.nfc().collect();
             return Ok(Decoded {
-                text: nfc,
+                text: nfc(cow.into_owned()),
                 encoding: enc.name().to_string(),
                 notes,
             });
@@ -138,12 +137,21 @@ pub fn decode_declared(
         }
         (cow.into_owned(), enc.name().to_string())
     };
-    let nfc: String = text.nfc().collect();
     Ok(Decoded {
-        text: nfc,
+        text: nfc(text),
         encoding,
         notes,
     })
+}
+
+/// The text in Unicode normalisation form C. Almost every text already is,
+/// and the quick check (a table lookup per character) settles that without
+/// building a second copy; only a text it cannot vouch for is recomposed.
+fn nfc(text: String) -> String {
+    match unicode_normalization::is_nfc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text,
+        _ => text.nfc().collect(),
+    }
 }
 
 /// A UTF-8 file with a few broken bytes (a bad copy, a truncated download)

@@ -11,9 +11,11 @@
 //! as a real finding. Descriptions ("a large trial in older women") are not
 //! compared.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
+use rayon::prelude::*;
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
@@ -26,13 +28,27 @@ use crate::values::doi::Doi;
 pub fn audit_citations(refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy> {
     let lists = Lists::new(refs);
     let known = known_journals(refs);
-    let mut out = Vec::new();
-    out.extend(dangling(&lists, &known, cits));
-    out.extend(unused(&lists, cits));
-    out.extend(malformed(cits));
-    out.extend(mismatches(&lists, &known, cits));
-    out.extend(duplicates(refs));
-    out.extend(doi_mismatches(refs));
+    // The families are independent; the two that read the text around every
+    // marker (dangling, mismatches) also split their groups over the pool.
+    // Concatenated in a fixed order (the caller's sort is stable).
+    let ((dang, mism), ((unus, malf), (dups, dois))) = rayon::join(
+        || {
+            rayon::join(
+                || dangling(&lists, &known, cits),
+                || mismatches(&lists, &known, cits),
+            )
+        },
+        || {
+            rayon::join(
+                || (unused(&lists, cits), malformed(cits)),
+                || (duplicates(refs), doi_mismatches(refs)),
+            )
+        },
+    );
+    let mut out = dang;
+    for part in [unus, malf, mism, dups, dois] {
+        out.extend(part);
+    }
     out
 }
 
@@ -41,6 +57,34 @@ pub fn audit_citations(refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy
 /// The reference lists by document, entries by number.
 struct Lists<'a> {
     by_doc: BTreeMap<&'a str, BTreeMap<i64, &'a Reference>>,
+    refs: &'a [Reference],
+    /// What the checks read of each entry, worked out on first use: every
+    /// marker group of a document compares its cues with the entries of the
+    /// list, so the same entry's journal, text and title were tokenised once
+    /// per group of its document.
+    info: Vec<RefInfo>,
+}
+
+/// Derived forms of one entry, each computed once (see [`Lists::info`]).
+#[derive(Default, Clone)]
+struct RefInfo {
+    journal: OnceLock<Vec<String>>,
+    raw_folded: OnceLock<String>,
+    title_stems: OnceLock<BTreeSet<String>>,
+}
+
+impl RefInfo {
+    fn journal(&self, r: &Reference) -> &[String] {
+        self.journal.get_or_init(|| journal_words(&r.journal))
+    }
+
+    fn raw_folded(&self, r: &Reference) -> &str {
+        self.raw_folded.get_or_init(|| fold(&r.raw))
+    }
+
+    fn title_stems(&self, r: &Reference) -> &BTreeSet<String> {
+        self.title_stems.get_or_init(|| stems(&r.title))
+    }
 }
 
 impl<'a> Lists<'a> {
@@ -53,7 +97,20 @@ impl<'a> Lists<'a> {
                 .entry(r.ref_no)
                 .or_insert(r);
         }
-        Lists { by_doc }
+        let info = refs.iter().map(|_| RefInfo::default()).collect();
+        Lists { by_doc, refs, info }
+    }
+
+    /// The derived forms of `r`, an entry of the lists (a reference from
+    /// elsewhere gets a fresh, uncached one).
+    fn info(&self, r: &Reference) -> Cow<'_, RefInfo> {
+        let base = self.refs.as_ptr() as usize;
+        let at =
+            (r as *const Reference as usize).wrapping_sub(base) / size_of::<Reference>().max(1);
+        match self.info.get(at) {
+            Some(i) if std::ptr::eq(&self.refs[at], r) => Cow::Borrowed(i),
+            _ => Cow::Owned(RefInfo::default()),
+        }
     }
 
     fn entry(&self, doc: &str, no: i64) -> Option<&'a Reference> {
@@ -150,6 +207,8 @@ fn dangling(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Disc
     }
     groups
         .into_iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
         .map(|((doc, no), cs)| {
             let lines: BTreeSet<usize> = cs.iter().map(|c| c.line).collect();
             let line_list: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
@@ -159,8 +218,11 @@ fn dangling(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Disc
                 .find_map(|c| {
                     let claim = claim_text(&c.span);
                     let cues = Cues::find(claim, known);
+                    if cues.is_empty() {
+                        return None;
+                    }
                     let cands = candidates(lists, doc, &cues, claim, &[]);
-                    (!cues.is_empty() && !cands.is_empty())
+                    (!cands.is_empty())
                         .then(|| format!("; the sentence names {}, {}", cues, fits(&cands)))
                 })
                 .unwrap_or_default();
@@ -257,6 +319,10 @@ fn malformed(cits: &[Citation]) -> Vec<Discrepancy> {
 
 /// Lower case, diacritics removed ("Rønn" → "ronn", "Kühn" → "kuhn").
 fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        // nothing to decompose or strip: the common case, without the NFD pass
+        return s.to_ascii_lowercase();
+    }
     s.nfd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -413,7 +479,13 @@ fn journals_named(text: &str, known: &[Vec<String>]) -> Vec<Vec<String>> {
         if n == 0 || n > content.len() {
             continue;
         }
+        // `word_abbrev` only pairs words with the same first letter: a cheap
+        // test before the full comparison of every start position.
+        let initial = j[0].chars().next();
         for s in 0..=content.len() - n {
+            if toks[content[s]].norm.chars().next() != initial {
+                continue;
+            }
             let idx = &content[s..s + n];
             let (first, last) = (idx[0], idx[n - 1]);
             // One run of title words: no sentence punctuation inside.
@@ -616,8 +688,16 @@ impl Cues {
     fn find(text: &str, known: &[Vec<String>]) -> Cues {
         let journals = journals_named(text, known);
         let journal_text = journals.iter().map(|j| display_title(j, text)).collect();
+        // Every year cue holds a year: a text without four digits starting
+        // 19 or 20 skips the four regexes.
+        let may_hold_year = text.as_bytes().windows(4).any(|w| {
+            matches!(w[..2], [b'1', b'9'] | [b'2', b'0'])
+                && w[2].is_ascii_digit()
+                && w[3].is_ascii_digit()
+        });
         let mut years: Vec<i64> = YEAR_CUES
             .iter()
+            .filter(|_| may_hold_year)
             .flat_map(|re| re.captures_iter(text))
             .filter_map(|c| {
                 let y = c.get(1)?;
@@ -652,24 +732,28 @@ impl Cues {
 
     /// Does the entry agree with every kind of cue? A kind agrees when the
     /// entry does not state that field, or one cue of the kind matches it.
-    fn agree(&self, r: &Reference) -> bool {
-        self.journal_ok(r) && self.year_ok(r) && self.trials_ok(r)
+    fn agree(&self, r: &Reference, info: &RefInfo) -> bool {
+        self.journal_ok(r, info) && self.year_ok(r) && self.trials_ok(r, info)
     }
 
-    fn journal_ok(&self, r: &Reference) -> bool {
-        let jw = journal_words(&r.journal);
-        self.journals.is_empty()
-            || jw.is_empty()
-            || self.journals.iter().any(|j| same_journal(j, &jw))
+    fn journal_ok(&self, r: &Reference, info: &RefInfo) -> bool {
+        if self.journals.is_empty() {
+            return true;
+        }
+        let jw = info.journal(r);
+        jw.is_empty() || self.journals.iter().any(|j| same_journal(j, jw))
     }
 
     fn year_ok(&self, r: &Reference) -> bool {
         self.years.is_empty() || r.year.is_none_or(|y| self.years.contains(&y))
     }
 
-    fn trials_ok(&self, r: &Reference) -> bool {
-        let hay = fold(&r.raw);
-        self.trials.iter().all(|t| contains_word(&hay, &fold(t)))
+    fn trials_ok(&self, r: &Reference, info: &RefInfo) -> bool {
+        if self.trials.is_empty() {
+            return true;
+        }
+        let hay = info.raw_folded(r);
+        self.trials.iter().all(|t| contains_word(hay, &fold(t)))
     }
 }
 
@@ -758,8 +842,11 @@ fn candidates<'a>(
     let words = stems(text);
     let mut scored: Vec<(usize, &Reference)> = list
         .values()
-        .filter(|r| !except.contains(&r.ref_no) && cues.agree(r) && fully_stated(cues, r))
-        .map(|r| (stems(&r.title).intersection(&words).count(), *r))
+        .filter_map(|&r| {
+            let info = lists.info(r);
+            (!except.contains(&r.ref_no) && cues.agree(r, &info) && fully_stated(cues, r))
+                .then(|| (info.title_stems(r).intersection(&words).count(), r))
+        })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.ref_no.cmp(&b.1.ref_no)));
     let best = scored.first().map_or(0, |s| s.0);
@@ -804,32 +891,53 @@ fn mismatches(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Di
             .or_default()
             .push(c);
     }
+    // Each marker group is judged on its own text: split over the pool,
+    // gathered back in group order.
+    let groups: Vec<_> = groups.into_iter().collect();
+    let found: Vec<Vec<Discrepancy>> = groups
+        .into_par_iter()
+        .map(|((doc, line, span), cs)| mismatch(lists, known, doc, line, span, &cs))
+        .collect();
+    found.into_iter().flatten().collect()
+}
+
+/// The findings of one marker group of [`mismatches`]: the markers written
+/// together at one place.
+fn mismatch(
+    lists: &Lists,
+    known: &[Vec<String>],
+    doc: &str,
+    line: usize,
+    span: &str,
+    cs: &[&Citation],
+) -> Vec<Discrepancy> {
     let mut out = Vec::new();
-    for ((doc, line, span), cs) in groups {
+    {
         let entries: Vec<(&Citation, &Reference)> = cs
             .iter()
             .filter_map(|c| Some((*c, lists.entry(doc, c.ref_no)?)))
             .collect();
         if entries.is_empty() {
-            continue;
+            return out;
         }
         let claim = claim_text(span);
         let cues = Cues::find(claim, known);
-        if cues.is_empty() || entries.iter().any(|(_, r)| cues.agree(r)) {
-            continue;
+        if cues.is_empty() || entries.iter().any(|(_, r)| cues.agree(r, &lists.info(r))) {
+            return out;
         }
         let nos: Vec<i64> = entries.iter().map(|(_, r)| r.ref_no).collect();
         let cands = candidates(lists, doc, &cues, claim, &nos);
         for (c, r) in entries {
             let subject = format!("[{}] in {doc}", r.ref_no);
             let mut wrong = Vec::new();
-            if !cues.journal_ok(r) {
+            let info = lists.info(r);
+            if !cues.journal_ok(r, &info) {
                 wrong.push(format!("appeared in {}", r.journal));
             }
             if !cues.year_ok(r) {
                 wrong.push(format!("is from {}", r.year.unwrap_or_default()));
             }
-            if !cues.trials_ok(r) {
+            if !cues.trials_ok(r, &info) {
                 wrong.push(format!("does not mention {}", join_and(&cues.trials)));
             }
             out.push(Discrepancy {
@@ -969,7 +1077,7 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
     // next one with that DOI gives the same clusters as joining every pair.
     // `reason[i]` stays what the pairwise loop gave: the reason of the first
     // later entry that is the same work as entry i.
-    let keys: Vec<WorkKey> = refs.iter().map(WorkKey::of).collect();
+    let keys: Vec<WorkKey> = refs.par_iter().map(WorkKey::of).collect();
     let mut next_same_doi: Vec<Option<usize>> = vec![None; n];
     let mut last_of_doi: HashMap<&Doi, usize> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
