@@ -602,6 +602,99 @@ mod tests {
         assert!(safe.contains("\"'=MK7"));
     }
 
+    /// A row of every table with every kind of cell filled: lists, numbers
+    /// with and without fractions, NaN, empty strings, text that needs JSON
+    /// escapes.
+    fn sample_rows() -> (
+        Vec<crate::model::Dosage>,
+        Vec<crate::model::Reference>,
+        Vec<FormMention>,
+    ) {
+        let d = crate::model::Dosage {
+            id: "d1".into(),
+            doc: "doc \"1\"".into(),
+            line: 7,
+            quote: "45 mg\tper dag — “quoted” \\ back".into(),
+            amount_min: 45.0,
+            amount_max: 0.1 + 0.2,
+            value_ug_min: Some(f64::NAN),
+            value_ug_max: Some(1e20),
+            co_nutrients: vec!["vitamin D3".into(), "calcium".into()],
+            ..Default::default()
+        };
+        let r = crate::model::Reference {
+            id: "r1".into(),
+            authors: vec!["Knapen, MH".into()],
+            year: Some(2013),
+            title: "Three-year low-dose menaquinone-7".into(),
+            ..Default::default()
+        };
+        let f = FormMention {
+            id: "f1".into(),
+            doc: "d".into(),
+            line: 1,
+            offset: 0,
+            lang: Lang::Nl,
+            form_raw: String::new(),
+            form: "MK-7".into(),
+        };
+        (vec![d.clone(), d], vec![r], vec![f])
+    }
+
+    #[test]
+    fn streamed_json_is_what_the_value_tree_gave() {
+        let (d, r, f) = sample_rows();
+        let tree = |v: Vec<serde_json::Value>| {
+            serde_json::to_string_pretty(&serde_json::Value::Array(v)).unwrap() + "\n"
+        };
+        assert_eq!(
+            json_string(&d),
+            tree(d.iter().map(table::row_json).collect())
+        );
+        assert_eq!(
+            json_string(&r),
+            tree(r.iter().map(table::row_json).collect())
+        );
+        assert_eq!(
+            json_string(&f),
+            tree(f.iter().map(table::row_json).collect())
+        );
+        let none: Vec<FormMention> = Vec::new();
+        assert_eq!(json_string(&none), "[]\n");
+        assert_eq!(
+            csl::csl_json(&r),
+            serde_json::to_string_pretty(&serde_json::Value::Array(
+                r.iter().map(csl::csl_item).collect()
+            ))
+            .unwrap()
+        );
+        assert_eq!(csl::csl_json(&[]), "[]");
+    }
+
+    #[test]
+    fn io_errors_of_streamed_text_are_not_lost() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = IoFmt::new(Full);
+        report::write_report_md(&Dataset::default(), &mut w);
+        let e = w.finish().err().expect("the error comes back");
+        assert_eq!(e.to_string(), "disk full");
+        let mut ok = IoFmt::new(Vec::new());
+        report::write_report_md(&Dataset::default(), &mut ok);
+        let bytes = ok.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            report::report_md(&Dataset::default())
+        );
+    }
+
     #[test]
     fn atomic_swap_replaces_the_set_and_keeps_foreign_files() {
         let t = tempfile::tempdir().unwrap();
