@@ -95,10 +95,8 @@ pub fn csv_string<T: TableRow>(rows: &[T], opts: EmitOptions) -> Result<String, 
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Write the JSON of a table into `out`, one row at a time, byte for byte
-/// what `serde_json::to_string_pretty` gives for the whole array (plus a final
-/// newline): each row is pretty-printed on its own and indented one level —
-/// JSON strings hold no raw newlines, so indenting by line is exact.
+/// Write the JSON of a table into `out`, one row at a time (see
+/// [`write_pretty_array`]), plus a final newline.
 pub fn write_json<T: TableRow, W: Write>(rows: &[T], out: W) -> std::io::Result<W> {
     let mut out = write_pretty_array(rows.iter().map(table::JsonRow), out)?;
     out.write_all(b"\n")?;
@@ -189,6 +187,19 @@ fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), EmitError> {
     Ok(())
 }
 
+/// Stream a text file into `dir/name` through `write` (a `fmt::Write`
+/// writer: the report and BibTeX writers also fill strings).
+fn write_text_file(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut IoFmt<BufWriter<fs::File>>),
+) -> Result<(), EmitError> {
+    let path = dir.join(name);
+    let mut w = IoFmt::new(create(&path)?);
+    write(&mut w);
+    finish(&path, w.finish().map_err(io_err(&path))?)
+}
+
 fn write_csv_file<T: TableRow>(dir: &Path, rows: &[T], opts: EmitOptions) -> Result<(), EmitError> {
     let path = dir.join(format!("{}.csv", T::NAME));
     let w = write_csv(rows, opts, create(&path)?).map_err(|source| EmitError::Csv {
@@ -236,16 +247,10 @@ pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), Emit
     // The large text files are streamed: a report of a large corpus is
     // hundreds of megabytes, and building it as one string doubled the peak.
     jobs.push(Box::new(|| {
-        let path = dir.join("report.html");
-        let mut w = IoFmt::new(create(&path)?);
-        html::write_report_html(ds, &mut w);
-        finish(&path, w.finish().map_err(io_err(&path))?)
+        write_text_file(dir, "report.html", |w| html::write_report_html(ds, w))
     }));
     jobs.push(Box::new(|| {
-        let path = dir.join("report.md");
-        let mut w = IoFmt::new(create(&path)?);
-        report::write_report_md(ds, &mut w);
-        finish(&path, w.finish().map_err(io_err(&path))?)
+        write_text_file(dir, "report.md", |w| report::write_report_md(ds, w))
     }));
     jobs.push(Box::new(|| {
         let path = dir.join("references.csl.json");
@@ -253,10 +258,9 @@ pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), Emit
         finish(&path, w)
     }));
     jobs.push(Box::new(|| {
-        let path = dir.join("references.bib");
-        let mut w = IoFmt::new(create(&path)?);
-        bibtex::write_bibtex(&ex.references, &mut w);
-        finish(&path, w.finish().map_err(io_err(&path))?)
+        write_text_file(dir, "references.bib", |w| {
+            bibtex::write_bibtex(&ex.references, w)
+        })
     }));
     jobs.push(Box::new(|| {
         write_file(dir, "datapackage.json", &datapackage::datapackage_json())

@@ -46,19 +46,14 @@ static FUNCTION_WORDS: LazyLock<HashMap<String, Lang>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The longest function word of the list, in bytes: longer words are not
-/// looked up.
-static LONGEST: LazyLock<usize> =
-    LazyLock::new(|| FUNCTION_WORDS.keys().map(String::len).max().unwrap_or(0));
-
 /// How many Dutch-only and English-only function words `text` holds.
 /// Acronyms ("WHO", "IT") are not words of the sentence's language.
 pub fn function_votes(text: &str) -> Votes {
     let mut v = Votes::default();
+    // function words are short: longer words are not looked up
     let mut buf = [0u8; 16];
-    let longest = (*LONGEST).min(buf.len());
     for w in text.split(|c: char| !c.is_alphabetic()) {
-        if w.is_empty() || w.len() > longest || !w.is_ascii() {
+        if w.is_empty() || w.len() > buf.len() || !w.is_ascii() {
             continue;
         }
         if w.len() > 1 && w.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -131,31 +126,35 @@ const MIN_LETTERS: usize = 25;
 
 /// Language of one sentence, falling back to `default` when unsure.
 pub fn detect_sentence(text: &str, default: Lang) -> Lang {
-    if letters(text) < MIN_LETTERS {
+    let letters = letters(text);
+    if letters < MIN_LETTERS {
         return default;
     }
     match function_votes(text).settled(2) {
         Some(l) => l,
-        None => statistical(text, default),
+        None => statistical(text, letters, default),
     }
 }
 
 /// [`detect_sentence`] by the detector alone (what the function words are
 /// measured against: `examples/lang_agreement.rs`).
 pub fn detect_sentence_statistical(text: &str, default: Lang) -> Lang {
-    if letters(text) < MIN_LETTERS {
+    let letters = letters(text);
+    if letters < MIN_LETTERS {
         return default;
     }
-    statistical(text, default)
+    statistical(text, letters, default)
 }
 
 fn letters(text: &str) -> usize {
     text.chars().filter(|c| c.is_alphabetic()).count()
 }
 
-fn statistical(text: &str, default: Lang) -> Lang {
+/// The detector's guess for a sentence of `letters` letters, if it is sure
+/// enough (or the sentence long enough to trust it anyway).
+fn statistical(text: &str, letters: usize, default: Lang) -> Lang {
     match detector().detect(text) {
-        Some(info) if info.confidence() > 0.5 || letters(text) > 60 => map(info.lang()),
+        Some(info) if info.confidence() > 0.5 || letters > 60 => map(info.lang()),
         _ => default,
     }
 }

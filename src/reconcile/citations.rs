@@ -11,7 +11,6 @@
 //! as a real finding. Descriptions ("a large trial in older women") are not
 //! compared.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{LazyLock, OnceLock};
 
@@ -56,65 +55,58 @@ pub fn audit_citations(refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy
 
 /// The reference lists by document, entries by number.
 struct Lists<'a> {
-    by_doc: BTreeMap<&'a str, BTreeMap<i64, &'a Reference>>,
-    refs: &'a [Reference],
-    /// What the checks read of each entry, worked out on first use: every
-    /// marker group of a document compares its cues with the entries of the
-    /// list, so the same entry's journal, text and title were tokenised once
-    /// per group of its document.
-    info: Vec<RefInfo>,
+    by_doc: BTreeMap<&'a str, BTreeMap<i64, Entry<'a>>>,
 }
 
-/// Derived forms of one entry, each computed once (see [`Lists::info`]).
-#[derive(Default, Clone)]
-struct RefInfo {
+/// One entry of a list, with what the checks read of it worked out on first
+/// use: every marker group of a document compares its cues with the entries
+/// of the list, so the same entry's journal, text and title were tokenised
+/// once per group of its document.
+struct Entry<'a> {
+    r: &'a Reference,
     journal: OnceLock<Vec<String>>,
     raw_folded: OnceLock<String>,
     title_stems: OnceLock<BTreeSet<String>>,
 }
 
-impl RefInfo {
-    fn journal(&self, r: &Reference) -> &[String] {
-        self.journal.get_or_init(|| journal_words(&r.journal))
+impl<'a> Entry<'a> {
+    fn new(r: &'a Reference) -> Self {
+        Entry {
+            r,
+            journal: OnceLock::new(),
+            raw_folded: OnceLock::new(),
+            title_stems: OnceLock::new(),
+        }
     }
 
-    fn raw_folded(&self, r: &Reference) -> &str {
-        self.raw_folded.get_or_init(|| fold(&r.raw))
+    fn journal(&self) -> &[String] {
+        self.journal.get_or_init(|| journal_words(&self.r.journal))
     }
 
-    fn title_stems(&self, r: &Reference) -> &BTreeSet<String> {
-        self.title_stems.get_or_init(|| stems(&r.title))
+    fn raw_folded(&self) -> &str {
+        self.raw_folded.get_or_init(|| fold(&self.r.raw))
+    }
+
+    fn title_stems(&self) -> &BTreeSet<String> {
+        self.title_stems.get_or_init(|| stems(&self.r.title))
     }
 }
 
 impl<'a> Lists<'a> {
     fn new(refs: &'a [Reference]) -> Self {
-        let mut by_doc: BTreeMap<&str, BTreeMap<i64, &Reference>> = BTreeMap::new();
+        let mut by_doc: BTreeMap<&str, BTreeMap<i64, Entry>> = BTreeMap::new();
         for r in refs {
             by_doc
                 .entry(r.doc.as_str())
                 .or_default()
                 .entry(r.ref_no)
-                .or_insert(r);
+                .or_insert_with(|| Entry::new(r));
         }
-        let info = refs.iter().map(|_| RefInfo::default()).collect();
-        Lists { by_doc, refs, info }
+        Lists { by_doc }
     }
 
-    /// The derived forms of `r`, an entry of the lists (a reference from
-    /// elsewhere gets a fresh, uncached one).
-    fn info(&self, r: &Reference) -> Cow<'_, RefInfo> {
-        let base = self.refs.as_ptr() as usize;
-        let at =
-            (r as *const Reference as usize).wrapping_sub(base) / size_of::<Reference>().max(1);
-        match self.info.get(at) {
-            Some(i) if std::ptr::eq(&self.refs[at], r) => Cow::Borrowed(i),
-            _ => Cow::Owned(RefInfo::default()),
-        }
-    }
-
-    fn entry(&self, doc: &str, no: i64) -> Option<&'a Reference> {
-        self.by_doc.get(doc).and_then(|l| l.get(&no)).copied()
+    fn entry(&self, doc: &str, no: i64) -> Option<&Entry<'a>> {
+        self.by_doc.get(doc).and_then(|l| l.get(&no))
     }
 
     /// "entries 1-15", "entries 1-4 and 6-9" or "no reference list".
@@ -257,7 +249,8 @@ fn unused(lists: &Lists, cits: &[Citation]) -> Vec<Discrepancy> {
         let Some(nos) = cited.get(doc) else {
             continue;
         };
-        for (no, r) in list {
+        for (no, e) in list {
+            let r = e.r;
             if nos.contains(no) {
                 continue;
             }
@@ -732,15 +725,15 @@ impl Cues {
 
     /// Does the entry agree with every kind of cue? A kind agrees when the
     /// entry does not state that field, or one cue of the kind matches it.
-    fn agree(&self, r: &Reference, info: &RefInfo) -> bool {
-        self.journal_ok(r, info) && self.year_ok(r) && self.trials_ok(r, info)
+    fn agree(&self, e: &Entry) -> bool {
+        self.journal_ok(e) && self.year_ok(e.r) && self.trials_ok(e)
     }
 
-    fn journal_ok(&self, r: &Reference, info: &RefInfo) -> bool {
+    fn journal_ok(&self, e: &Entry) -> bool {
         if self.journals.is_empty() {
             return true;
         }
-        let jw = info.journal(r);
+        let jw = e.journal();
         jw.is_empty() || self.journals.iter().any(|j| same_journal(j, jw))
     }
 
@@ -748,11 +741,11 @@ impl Cues {
         self.years.is_empty() || r.year.is_none_or(|y| self.years.contains(&y))
     }
 
-    fn trials_ok(&self, r: &Reference, info: &RefInfo) -> bool {
+    fn trials_ok(&self, e: &Entry) -> bool {
         if self.trials.is_empty() {
             return true;
         }
-        let hay = info.raw_folded(r);
+        let hay = e.raw_folded();
         self.trials.iter().all(|t| contains_word(hay, &fold(t)))
     }
 }
@@ -842,11 +835,8 @@ fn candidates<'a>(
     let words = stems(text);
     let mut scored: Vec<(usize, &Reference)> = list
         .values()
-        .filter_map(|&r| {
-            let info = lists.info(r);
-            (!except.contains(&r.ref_no) && cues.agree(r, &info) && fully_stated(cues, r))
-                .then(|| (info.title_stems(r).intersection(&words).count(), r))
-        })
+        .filter(|e| !except.contains(&e.r.ref_no) && cues.agree(e) && fully_stated(cues, e.r))
+        .map(|e| (e.title_stems().intersection(&words).count(), e.r))
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.ref_no.cmp(&b.1.ref_no)));
     let best = scored.first().map_or(0, |s| s.0);
@@ -911,63 +901,61 @@ fn mismatch(
     span: &str,
     cs: &[&Citation],
 ) -> Vec<Discrepancy> {
+    let entries: Vec<(&Citation, &Entry)> = cs
+        .iter()
+        .filter_map(|c| Some((*c, lists.entry(doc, c.ref_no)?)))
+        .collect();
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    let claim = claim_text(span);
+    let cues = Cues::find(claim, known);
+    if cues.is_empty() || entries.iter().any(|(_, e)| cues.agree(e)) {
+        return Vec::new();
+    }
+    let nos: Vec<i64> = entries.iter().map(|(_, e)| e.r.ref_no).collect();
+    let cands = candidates(lists, doc, &cues, claim, &nos);
     let mut out = Vec::new();
-    {
-        let entries: Vec<(&Citation, &Reference)> = cs
-            .iter()
-            .filter_map(|c| Some((*c, lists.entry(doc, c.ref_no)?)))
-            .collect();
-        if entries.is_empty() {
-            return out;
+    for (c, e) in entries {
+        let r = e.r;
+        let subject = format!("[{}] in {doc}", r.ref_no);
+        let mut wrong = Vec::new();
+        if !cues.journal_ok(e) {
+            wrong.push(format!("appeared in {}", r.journal));
         }
-        let claim = claim_text(span);
-        let cues = Cues::find(claim, known);
-        if cues.is_empty() || entries.iter().any(|(_, r)| cues.agree(r, &lists.info(r))) {
-            return out;
+        if !cues.year_ok(r) {
+            wrong.push(format!("is from {}", r.year.unwrap_or_default()));
         }
-        let nos: Vec<i64> = entries.iter().map(|(_, r)| r.ref_no).collect();
-        let cands = candidates(lists, doc, &cues, claim, &nos);
-        for (c, r) in entries {
-            let subject = format!("[{}] in {doc}", r.ref_no);
-            let mut wrong = Vec::new();
-            let info = lists.info(r);
-            if !cues.journal_ok(r, &info) {
-                wrong.push(format!("appeared in {}", r.journal));
-            }
-            if !cues.year_ok(r) {
-                wrong.push(format!("is from {}", r.year.unwrap_or_default()));
-            }
-            if !cues.trials_ok(r, &info) {
-                wrong.push(format!("does not mention {}", join_and(&cues.trials)));
-            }
-            out.push(Discrepancy {
-                id: row_id(
-                    "discrepancies",
-                    &["citation_mismatch", &subject, &line.to_string()],
-                ),
-                kind: "citation_mismatch".into(),
-                severity: Severity::Warning,
-                detail: format!(
-                    "The text citing [{}] on line {line} of {doc} names {cues}, but entry [{}] ({}) {}, {}.",
-                    r.ref_no,
-                    r.ref_no,
-                    short_entry(r),
-                    join_and(&wrong),
-                    fits(&cands).replacen("which fits", "while the text fits", 1)
-                ),
-                subject,
-                docs: vec![doc.to_string()],
-                evidence: std::iter::once(c.id.clone())
-                    .chain(std::iter::once(r.id.clone()))
-                    .chain(cands.iter().map(|x| x.id.clone()))
-                    .collect(),
-                r#where: {
-                    let mut w = vec![loc(doc, line), loc(doc, r.line)];
-                    w.extend(cands.iter().map(|x| loc(doc, x.line)));
-                    w
-                },
-            });
+        if !cues.trials_ok(e) {
+            wrong.push(format!("does not mention {}", join_and(&cues.trials)));
         }
+        out.push(Discrepancy {
+            id: row_id(
+                "discrepancies",
+                &["citation_mismatch", &subject, &line.to_string()],
+            ),
+            kind: "citation_mismatch".into(),
+            severity: Severity::Warning,
+            detail: format!(
+                "The text citing [{}] on line {line} of {doc} names {cues}, but entry [{}] ({}) {}, {}.",
+                r.ref_no,
+                r.ref_no,
+                short_entry(r),
+                join_and(&wrong),
+                fits(&cands).replacen("which fits", "while the text fits", 1)
+            ),
+            subject,
+            docs: vec![doc.to_string()],
+            evidence: std::iter::once(c.id.clone())
+                .chain(std::iter::once(r.id.clone()))
+                .chain(cands.iter().map(|x| x.id.clone()))
+                .collect(),
+            r#where: {
+                let mut w = vec![loc(doc, line), loc(doc, r.line)];
+                w.extend(cands.iter().map(|x| loc(doc, x.line)));
+                w
+            },
+        });
     }
     out
 }
