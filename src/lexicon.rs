@@ -8,7 +8,7 @@
 //! with `#` are comments; columns are tab-separated.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 
@@ -267,16 +267,42 @@ pub enum PhraseClass {
 }
 
 /// A phrase pattern of a lexicon file with its canonical value.
+///
+/// Its two regexes are compiled on first use, not when the lexicon loads: a
+/// phrase regex with its Unicode word boundaries costs ~0.2 MiB and ~2 ms to
+/// build, and a corpus meets only some of the ~150 phrases (the five sources
+/// of `raw/` about a third), so compiling all of them up front made a small
+/// run spend most of its time and memory on phrases it never searched for.
+/// The source is checked at load (`regex_syntax`), so a pattern that cannot
+/// be parsed is left out of the lexicon as before.
 #[derive(Debug)]
 pub struct PhrasePattern {
-    pub regex: Regex,
+    source: String,
+    regex: OnceLock<Option<Regex>>,
     /// The pattern without its word boundaries. It starts with the phrase's
     /// own letters, so the regex engine skips ahead with a literal prefilter
     /// instead of stepping through every byte as `regex` must (its leading
     /// boundary class matches almost any character); see [`find_phrases`].
-    inner: Option<Regex>,
+    inner_source: String,
+    inner: OnceLock<Option<Regex>>,
     pub canonical: &'static str,
     pub class: PhraseClass,
+}
+
+impl PhrasePattern {
+    /// The pattern between word boundaries, the phrase as group 1. `None` only
+    /// if it exceeds the regex size limit (then it never matches).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+    }
+
+    fn inner(&self) -> Option<&Regex> {
+        self.inner
+            .get_or_init(|| Regex::new(&self.inner_source).ok())
+            .as_ref()
+    }
 }
 
 /// A phrase found in text: byte range, the text as written and its entry.
@@ -303,8 +329,8 @@ pub struct PhraseLexicon {
     /// The patterns' boundary-free forms (`inner`) as one set: for a text that
     /// passes `any`, one scan tells which patterns can match at all, and only
     /// those are searched (a pattern's match always holds a match of its inner
-    /// form, so skipping the others is exact). `None` when a pattern has no
-    /// inner form or the set is too large to compile: then every pattern is tried.
+    /// form, so skipping the others is exact). `None` when the set is too
+    /// large to compile: then every pattern is tried.
     live: Option<regex::RegexSet>,
 }
 
@@ -323,19 +349,25 @@ const PHRASE_CLOSE: &str = r"(?:$|[^\p{L}\p{N}])";
 /// must start and end at a word boundary, so "men" does not match in "women".
 fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
     let mut sources = Vec::new();
+    let parses = |re: &str| regex_syntax::Parser::new().parse(re).is_ok();
     let patterns: Vec<PhrasePattern> = rows(tsv)
         .filter(|r| r.len() >= 2)
         .filter_map(|r| {
-            let regex = Regex::new(&format!("{PHRASE_OPEN}({}){PHRASE_CLOSE}", r[0])).ok()?;
+            let source = format!("{PHRASE_OPEN}({}){PHRASE_CLOSE}", r[0]);
+            let inner_source = format!("(?i){}", r[0]);
+            if !parses(&source) || !parses(&inner_source) {
+                return None;
+            }
             sources.push(format!("(?:{})", r[0]));
             let class = match r.get(2).copied() {
                 Some("context") => PhraseClass::Context,
                 _ => PhraseClass::Condition,
             };
-            let inner = Regex::new(&format!("(?i){}", r[0])).ok();
             Some(PhrasePattern {
-                regex,
-                inner,
+                source,
+                regex: OnceLock::new(),
+                inner_source,
+                inner: OnceLock::new(),
                 canonical: r[1],
                 class,
             })
@@ -350,16 +382,10 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
     .size_limit(64 << 20)
     .build()
     .ok();
-    let inner: Option<Vec<&str>> = patterns
-        .iter()
-        .map(|p| p.inner.as_ref().map(Regex::as_str))
-        .collect();
-    let live = inner.and_then(|inner| {
-        regex::RegexSetBuilder::new(inner)
-            .size_limit(64 << 20)
-            .build()
-            .ok()
-    });
+    let live = regex::RegexSetBuilder::new(patterns.iter().map(|p| &p.inner_source))
+        .size_limit(64 << 20)
+        .build()
+        .ok();
     PhraseLexicon {
         patterns,
         any,
@@ -396,7 +422,7 @@ fn search_phrases(lexicon: &PhraseLexicon, text: &str, prefilter: bool) -> Vec<P
             // Every match of `regex` holds a match of `inner`, starting no
             // earlier than the leftmost one, c. So searching from the character
             // before c finds exactly what searching from `pos` would.
-            let from = match p.inner.as_ref().filter(|_| prefilter) {
+            let from = match p.inner().filter(|_| prefilter) {
                 Some(inner) => match inner.find_at(text, pos) {
                     None => break,
                     Some(m) => {
@@ -410,7 +436,11 @@ fn search_phrases(lexicon: &PhraseLexicon, text: &str, prefilter: bool) -> Vec<P
                 },
                 None => pos,
             };
-            let Some(m) = p.regex.captures_at(text, from).and_then(|c| c.get(1)) else {
+            let Some(m) = p
+                .regex()
+                .and_then(|re| re.captures_at(text, from))
+                .and_then(|c| c.get(1))
+            else {
                 break;
             };
             if m.end() > m.start() {
@@ -476,6 +506,12 @@ mod tests {
             "a population pattern failed to compile"
         );
         assert!(INDICATION_PHRASES.any.is_some() && POPULATION_PHRASES.any.is_some());
+        assert!(INDICATION_PHRASES.live.is_some() && POPULATION_PHRASES.live.is_some());
+        // compiled lazily at run time: make sure each of them does compile
+        for p in INDICATION_PHRASES.iter().chain(POPULATION_PHRASES.iter()) {
+            assert!(p.regex().is_some(), "{} does not compile", p.source);
+            assert!(p.inner().is_some(), "{} does not compile", p.inner_source);
+        }
         assert_eq!(
             rows(NUTRIENTS).count(),
             NUTRIENT_NAMES.len(),

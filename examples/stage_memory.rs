@@ -1,0 +1,142 @@
+//! Where the heap goes: run the stages of `nutripipe run` over a folder on
+//! one thread with a counting allocator, and print the live heap after each
+//! stage, the peak inside it, and what each kept table costs.
+//!
+//!     cargo run --release --example stage_memory -- DIR
+//!
+//! Peak RSS (`/usr/bin/time -v`) adds the binary, thread stacks and the
+//! allocator's own slack to these figures; this tool tells which of our
+//! structures the heap holds, which RSS cannot.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+use nutripipe::emit::{self, EmitOptions};
+use nutripipe::model::{Dataset, Extracted};
+use nutripipe::{extract, ingest, normalize, reconcile};
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size() as isize, Ordering::Relaxed) + l.size() as isize;
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            let d = new as isize - l.size() as isize;
+            let now = LIVE.fetch_add(d, Ordering::Relaxed) + d;
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+fn mib(n: isize) -> f64 {
+    n as f64 / (1024.0 * 1024.0)
+}
+
+/// Print the live heap now and the peak since the previous mark.
+fn mark(stage: &str) {
+    let live = LIVE.load(Ordering::Relaxed);
+    let peak = PEAK.swap(live, Ordering::Relaxed);
+    println!(
+        "{stage:<10} live {:>8.1} MiB   peak inside {:>8.1} MiB",
+        mib(live),
+        mib(peak)
+    );
+}
+
+/// Heap freed by dropping `x`.
+fn cost<T>(name: &str, rows: usize, x: T) {
+    let before = LIVE.load(Ordering::Relaxed);
+    drop(x);
+    let freed = before - LIVE.load(Ordering::Relaxed);
+    println!(
+        "  {name:<16} {rows:>8} rows {:>8.1} MiB {:>6.0} B/row",
+        mib(freed),
+        freed as f64 / rows.max(1) as f64
+    );
+}
+
+fn main() -> anyhow::Result<()> {
+    let raw = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "raw".into()));
+    let out = tempfile::tempdir()?;
+    mark("start");
+    let t = std::time::Instant::now();
+    std::sync::LazyLock::force(&nutripipe::lexicon::INDICATION_PHRASES);
+    std::sync::LazyLock::force(&nutripipe::lexicon::POPULATION_PHRASES);
+    println!(
+        "phrase lexicons compiled in {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
+    mark("phrases");
+    let (files, _) = ingest::list_sources(&raw)?;
+    // one document first: the lazily compiled lexicons and their first
+    // search caches, which every run pays once whatever the corpus
+    if let Some(Ok((doc, _, _))) = files.first().map(|rel| ingest::load(&raw, rel)) {
+        drop(extract::extract_document(&doc));
+    }
+    mark("warm-up");
+    let mut ds = Dataset::default();
+    let mut ex = Extracted::default();
+    for rel in &files {
+        let Ok((doc, summary, _)) = ingest::load(&raw, rel) else {
+            continue;
+        };
+        ex.append(extract::extract_document(&doc));
+        ds.documents.push(summary);
+    }
+    mark("extract");
+    let ex = normalize::normalize(ex);
+    mark("normalize");
+    let (consensus, discrepancies) = reconcile::reconcile(&ex)?;
+    mark("reconcile");
+    ds.quotes = reconcile::quotes(&ex, &discrepancies);
+    mark("quotes");
+    ds.extracted = ex;
+    ds.consensus = consensus;
+    ds.discrepancies = discrepancies;
+    emit::write_outputs(&out.path().join("out"), &raw, &ds, EmitOptions::default())?;
+    mark("emit");
+    println!("kept until emit:");
+    let Dataset {
+        extracted: ex,
+        consensus,
+        discrepancies,
+        quotes,
+        documents,
+        ..
+    } = ds;
+    cost(
+        "nutrient_values",
+        ex.nutrient_values.len(),
+        ex.nutrient_values,
+    );
+    cost("dosages", ex.dosages.len(), ex.dosages);
+    cost("references", ex.references.len(), ex.references);
+    cost("citations", ex.citations.len(), ex.citations);
+    cost("forms", ex.forms.len(), ex.forms);
+    cost("food_consensus", consensus.len(), consensus);
+    cost("discrepancies", discrepancies.len(), discrepancies);
+    cost("quotes", quotes.len(), quotes);
+    cost("documents", documents.len(), documents);
+    mark("end");
+    Ok(())
+}
