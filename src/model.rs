@@ -10,6 +10,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// A short text field of a row (ids, document ids, vocabulary values, units,
+/// DOIs): up to 24 bytes are stored inline, without a heap allocation. Most
+/// such fields are shorter than that, and a large corpus keeps ~800 000 rows
+/// of ten of them each until emit (see docs/performance.md). Long free text
+/// (quotes, titles, raw entries) stays `String`.
+pub type Text = compact_str::CompactString;
+
 /// Language of a sentence, ISO 639-1.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
@@ -167,50 +174,50 @@ impl Qualifier {
 /// How much of a nutrient a food contains (table `nutrient_values`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NutrientValue {
-    pub id: String,
-    pub doc: String,
+    pub id: Text,
+    pub doc: Text,
     pub line: usize,
     /// Byte offset of the amount in the line (orders rows within a line).
     pub offset: usize,
     pub quote: String,
     pub lang: Lang,
-    pub food: String,
-    pub food_raw: String,
-    pub nutrient: String,
-    pub form: String,
+    pub food: Text,
+    pub food_raw: Text,
+    pub nutrient: Text,
+    pub form: Text,
     pub qualifier: Qualifier,
     pub amount_min: f64,
     pub amount_max: f64,
-    pub unit: String,
+    pub unit: Text,
     pub value_ug_min: Option<f64>,
     pub value_ug_max: Option<f64>,
     pub basis_amount: f64,
-    pub basis_unit: String,
+    pub basis_unit: Text,
     pub basis_g: Option<f64>,
     pub ug_per_100g_min: Option<f64>,
     pub ug_per_100g_max: Option<f64>,
     /// Where `basis_g` of a household measure comes from (measures table source).
-    pub basis_source: String,
+    pub basis_source: Text,
 }
 
 /// An intake or dose statement (table `dosages`), per day.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Dosage {
-    pub id: String,
-    pub doc: String,
+    pub id: Text,
+    pub doc: Text,
     pub line: usize,
     pub offset: usize,
     pub quote: String,
     pub lang: Lang,
-    pub nutrient: String,
-    pub form: String,
+    pub nutrient: Text,
+    pub form: Text,
     pub qualifier: Qualifier,
-    pub indication: String,
-    pub indication_raw: String,
-    pub population: String,
+    pub indication: Text,
+    pub indication_raw: Text,
+    pub population: Text,
     pub amount_min: f64,
     pub amount_max: f64,
-    pub unit: String,
+    pub unit: Text,
     /// `None` when the frequency is stated but unknown ("split into multiple servings").
     pub times_per_day: Option<f64>,
     pub value_ug_min: Option<f64>,
@@ -219,39 +226,39 @@ pub struct Dosage {
     /// The parenthetical equivalent as stated ("800" of "20 µg (800 IE)").
     pub alt_amount_min: Option<f64>,
     pub alt_amount_max: Option<f64>,
-    pub alt_unit: String,
+    pub alt_unit: Text,
 }
 
 /// An entry of a reference list (table `references`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Reference {
-    pub id: String,
-    pub doc: String,
+    pub id: Text,
+    pub doc: Text,
     pub line: usize,
     pub ref_no: i64,
     pub raw: String,
-    pub style: String,
+    pub style: Text,
     pub authors: Vec<String>,
     pub et_al: bool,
     pub year: Option<i64>,
     pub title: String,
-    pub title_lang: String,
-    pub journal: String,
-    pub volume: String,
-    pub issue: String,
-    pub pages: String,
-    pub doi: String,
+    pub title_lang: Text,
+    pub journal: Text,
+    pub volume: Text,
+    pub issue: Text,
+    pub pages: Text,
+    pub doi: Text,
 }
 
 /// An in-text citation marker, one row per number (table `citations`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Citation {
-    pub id: String,
-    pub doc: String,
+    pub id: Text,
+    pub doc: Text,
     pub line: usize,
     /// Byte offset of the marker in the line.
     pub offset: usize,
-    pub marker: String,
+    pub marker: Text,
     pub ref_no: i64,
     pub resolved: bool,
     pub context: String,
@@ -268,13 +275,13 @@ pub struct Citation {
 /// A mention of a vitamin K form (table `forms`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormMention {
-    pub id: String,
-    pub doc: String,
+    pub id: Text,
+    pub doc: Text,
     pub line: usize,
     pub offset: usize,
     pub lang: Lang,
-    pub form_raw: String,
-    pub form: String,
+    pub form_raw: Text,
+    pub form: Text,
 }
 
 /// Reconciled figures per food × nutrient × comparable basis.
@@ -314,7 +321,7 @@ impl Severity {
 /// Something a reviewer should look at (table `discrepancies`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Discrepancy {
-    pub id: String,
+    pub id: Text,
     pub kind: String,
     pub severity: Severity,
     pub subject: String,
@@ -392,7 +399,7 @@ pub struct DocSummary {
 }
 
 /// A stable row id: a short hash of what identifies the row.
-pub fn row_id(table: &str, parts: &[&str]) -> String {
+pub fn row_id(table: &str, parts: &[&str]) -> Text {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(table.as_bytes());
@@ -401,9 +408,10 @@ pub fn row_id(table: &str, parts: &[&str]) -> String {
         h.update(p.as_bytes());
     }
     let d = h.finalize();
-    let mut s = String::with_capacity(16);
+    let mut s = Text::default();
     for b in &d[..8] {
-        s.push_str(&format!("{b:02x}"));
+        use std::fmt::Write;
+        let _ = write!(s, "{b:02x}");
     }
     s
 }

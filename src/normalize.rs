@@ -21,13 +21,13 @@ pub fn normalize(mut ex: Extracted) -> Extracted {
         v.value_ug_max = factor.map(|f| v.amount_max * f);
         let basis = Basis {
             amount: v.basis_amount,
-            unit: v.basis_unit.clone(),
+            unit: v.basis_unit.to_string(),
         };
         v.basis_g = basis.grams();
         if v.basis_g.is_none() && basis.is_household() {
             if let Some(m) = lexicon::measure_grams(&v.food, &v.basis_unit) {
                 v.basis_g = Some(m.grams * v.basis_amount);
-                v.basis_source = m.source.to_string();
+                v.basis_source = m.source.into();
             }
         }
         let per100 = |ug: Option<f64>| match (ug, v.basis_g) {

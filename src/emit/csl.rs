@@ -36,13 +36,13 @@ pub fn csl_item(r: &Reference) -> Value {
         m.insert("issued".into(), json!({"date-parts": [[y]]}));
     }
     for (key, val) in [
-        ("title", &r.title),
-        ("container-title", &r.journal),
-        ("volume", &r.volume),
-        ("issue", &r.issue),
-        ("page", &r.pages),
-        ("DOI", &r.doi),
-        ("language", &r.title_lang),
+        ("title", r.title.as_str()),
+        ("container-title", r.journal.as_str()),
+        ("volume", r.volume.as_str()),
+        ("issue", r.issue.as_str()),
+        ("page", r.pages.as_str()),
+        ("DOI", r.doi.as_str()),
+        ("language", r.title_lang.as_str()),
     ] {
         if !val.is_empty() {
             m.insert(key.into(), json!(val));

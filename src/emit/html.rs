@@ -57,9 +57,9 @@ fn chart_rows(ds: &Dataset) -> BTreeMap<String, Vec<ChartRow>> {
         if let Some((basis, r)) = comparable(v) {
             let tip = format!("{} line {}: {}", v.doc, v.line, v.quote);
             groups
-                .entry((v.nutrient.clone(), v.food.clone(), basis))
+                .entry((v.nutrient.to_string(), v.food.to_string(), basis))
                 .or_default()
-                .push((v.doc.clone(), r, tip));
+                .push((v.doc.to_string(), r, tip));
         }
     }
     let mut out: BTreeMap<String, Vec<ChartRow>> = BTreeMap::new();

@@ -639,7 +639,7 @@ mod tests {
             line: 1,
             offset: 0,
             lang: Lang::Nl,
-            form_raw: String::new(),
+            form_raw: crate::model::Text::default(),
             form: "MK-7".into(),
         };
         (vec![d.clone(), d], vec![r], vec![f])

@@ -234,20 +234,20 @@ fn sentence_dosages<'d>(
                 "dosages",
                 &[&doc.id, &line.no.to_string(), &offset.to_string(), nutrient],
             ),
-            doc: doc.id.clone(),
+            doc: doc.id.as_str().into(),
             line: line.no,
             offset,
             quote: s.clone(),
             lang: sentence.lang,
-            nutrient: nutrient.to_string(),
-            form: context::form_for(s, a, nutrient),
+            nutrient: nutrient.into(),
+            form: context::form_for(s, a, nutrient).into(),
             qualifier: a.quantity.qualifier,
-            indication,
-            indication_raw: ctx.indication_raw.clone(),
-            population,
+            indication: indication.into(),
+            indication_raw: ctx.indication_raw.as_str().into(),
+            population: population.into(),
             amount_min: a.quantity.range.min,
             amount_max: a.quantity.range.max,
-            unit: a.quantity.unit.to_string(),
+            unit: a.quantity.unit.to_string().into(),
             times_per_day,
             value_ug_min,
             value_ug_max,
@@ -257,7 +257,7 @@ fn sentence_dosages<'d>(
             alt_unit: a
                 .alt
                 .as_ref()
-                .map(|q| q.unit.to_string())
+                .map(|q| q.unit.to_string().into())
                 .unwrap_or_default(),
         });
     }
@@ -567,7 +567,7 @@ fn indication_for<'d>(
 /// co-nutrient of "180 mcg per dag (samen met 2000 ie vitamine D3)" and the
 /// nutrients of one study arm.
 fn fill_co_nutrients(rows: &mut [Dosage]) {
-    let mut order: Vec<String> = Vec::new();
+    let mut order: Vec<crate::model::Text> = Vec::new();
     for r in rows.iter() {
         if !order.contains(&r.nutrient) {
             order.push(r.nutrient.clone());
@@ -577,7 +577,7 @@ fn fill_co_nutrients(rows: &mut [Dosage]) {
         r.co_nutrients = order
             .iter()
             .filter(|n| **n != r.nutrient)
-            .cloned()
+            .map(|n| n.to_string())
             .collect();
     }
 }

@@ -155,12 +155,12 @@ pub fn extract_forms(doc: &Document) -> Vec<FormMention> {
                     "forms",
                     &[&doc.id, &line.no.to_string(), &offset.to_string()],
                 ),
-                doc: doc.id.clone(),
+                doc: doc.id.as_str().into(),
                 line: line.no,
                 offset,
                 lang,
-                form_raw: raw,
-                form: form.to_string(),
+                form_raw: raw.into(),
+                form: form.to_string().into(),
             });
         }
     }

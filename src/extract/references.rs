@@ -279,21 +279,21 @@ pub fn extract_references(doc: &Document) -> (Vec<Reference>, Vec<Warning>) {
         let no = e.ref_no.to_string();
         refs.push(Reference {
             id: row_id("references", &[&doc.id, &line, &no]),
-            doc: doc.id.clone(),
+            doc: doc.id.as_str().into(),
             line: e.line,
             ref_no: e.ref_no,
             raw: e.text,
-            style: p.style.as_str().to_string(),
+            style: p.style.as_str().into(),
             authors: p.authors.iter().map(Author::to_string).collect(),
             et_al: p.et_al,
             year: p.year,
-            title_lang: title_lang(&p.title),
+            title_lang: title_lang(&p.title).into(),
             title: p.title,
-            journal: p.journal,
-            volume: p.volume,
-            issue: p.issue,
-            pages: p.pages,
-            doi: p.doi,
+            journal: p.journal.into(),
+            volume: p.volume.into(),
+            issue: p.issue.into(),
+            pages: p.pages.into(),
+            doi: p.doi.into(),
         });
     }
     refs.sort_by_key(|r| (r.ref_no, r.line));

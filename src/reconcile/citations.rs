@@ -229,7 +229,7 @@ fn dangling(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Disc
                 ),
                 subject,
                 docs: vec![doc.to_string()],
-                evidence: cs.iter().map(|c| c.id.clone()).collect(),
+                evidence: cs.iter().map(|c| c.id.to_string()).collect(),
                 r#where: lines.iter().map(|l| loc(doc, *l)).collect(),
             }
         })
@@ -265,7 +265,7 @@ fn unused(lists: &Lists, cits: &[Citation]) -> Vec<Discrepancy> {
                 ),
                 subject,
                 docs: vec![doc.to_string()],
-                evidence: vec![r.id.clone()],
+                evidence: vec![r.id.to_string()],
                 r#where: vec![loc(doc, r.line)],
             });
         }
@@ -301,7 +301,7 @@ fn malformed(cits: &[Citation]) -> Vec<Discrepancy> {
                 ),
                 subject,
                 docs: vec![doc.to_string()],
-                evidence: cs.iter().map(|c| c.id.clone()).collect(),
+                evidence: cs.iter().map(|c| c.id.to_string()).collect(),
                 r#where: vec![loc(doc, line)],
             })
         })
@@ -946,9 +946,9 @@ fn mismatch(
             ),
             subject,
             docs: vec![doc.to_string()],
-            evidence: std::iter::once(c.id.clone())
-                .chain(std::iter::once(r.id.clone()))
-                .chain(cands.iter().map(|x| x.id.clone()))
+            evidence: std::iter::once(c.id.to_string())
+                .chain(std::iter::once(r.id.to_string()))
+                .chain(cands.iter().map(|x| x.id.to_string()))
                 .collect(),
             r#where: {
                 let mut w = vec![loc(doc, line), loc(doc, r.line)];
@@ -1150,7 +1150,7 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
             ),
             subject,
             docs: docs.iter().map(|d| d.to_string()).collect(),
-            evidence: rs.iter().map(|r| r.id.clone()).collect(),
+            evidence: rs.iter().map(|r| r.id.to_string()).collect(),
             r#where: rs.iter().map(|r| loc(&r.doc, r.line)).collect(),
         });
     }
@@ -1215,7 +1215,7 @@ fn invalid_doi_text(r: &Reference) -> Option<String> {
     static DOI_LABEL: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?i)(?:\bdoi\b\s*:?\s*|(?:dx\.)?doi\.org/)(\S+)").unwrap());
     if !r.doi.is_empty() {
-        return r.doi.parse::<Doi>().is_err().then(|| r.doi.clone());
+        return r.doi.parse::<Doi>().is_err().then(|| r.doi.to_string());
     }
     let c = DOI_LABEL.captures(&r.raw)?;
     let t = c.get(1)?.as_str().trim_end_matches(['.', ',', ';', ')']);
@@ -1326,8 +1326,8 @@ fn doi_mismatches(refs: &[Reference]) -> Vec<Discrepancy> {
                 severity,
                 subject,
                 detail,
-                docs: vec![r.doc.clone()],
-                evidence: vec![r.id.clone()],
+                docs: vec![r.doc.to_string()],
+                evidence: vec![r.id.to_string()],
                 r#where: vec![loc(&r.doc, r.line)],
             });
         }
@@ -1341,7 +1341,7 @@ mod tests {
 
     fn rf(doc: &str, no: i64, author: &str, year: i64, title: &str, journal: &str) -> Reference {
         Reference {
-            id: format!("{doc}-r{no}"),
+            id: format!("{doc}-r{no}").into(),
             doc: doc.into(),
             line: 100 + no as usize,
             ref_no: no,
@@ -1356,11 +1356,11 @@ mod tests {
 
     fn ct(doc: &str, line: usize, no: i64, span: &str) -> Citation {
         Citation {
-            id: format!("{doc}-c{line}-{no}"),
+            id: format!("{doc}-c{line}-{no}").into(),
             doc: doc.into(),
             line,
             offset: span.len(),
-            marker: format!("[{no}]"),
+            marker: format!("[{no}]").into(),
             ref_no: no,
             context: span.into(),
             span: span.into(),

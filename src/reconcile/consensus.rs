@@ -202,7 +202,7 @@ pub fn food_consensus(
             .cloned()
             .unwrap_or_default();
         let row = FoodConsensus {
-            value_ids: group.iter().map(|i| i.value.id.clone()).collect(),
+            value_ids: group.iter().map(|i| i.value.id.to_string()).collect(),
             ..row
         };
         if row.status == "conflict" {
@@ -243,7 +243,7 @@ fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
         ),
         docs: members
             .iter()
-            .map(|i| i.value.doc.clone())
+            .map(|i| i.value.doc.to_string())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
@@ -272,7 +272,7 @@ mod tests {
     ) -> NutrientValue {
         let f = 100.0 / basis;
         NutrientValue {
-            id: format!("{doc}-{food}-{lo}"),
+            id: format!("{doc}-{food}-{lo}").into(),
             doc: doc.into(),
             food: food.into(),
             nutrient: "vitamin K2".into(),

@@ -107,8 +107,8 @@ pub fn equivalence_mismatches(dosages: &[Dosage]) -> Vec<Discrepancy> {
                 d.alt_unit,
                 fmt_range(b_min, b_max),
             ),
-            docs: vec![d.doc.clone()],
-            evidence: vec![d.id.clone()],
+            docs: vec![d.doc.to_string()],
+            evidence: vec![d.id.to_string()],
             r#where: vec![format!("{}:{}", d.doc, d.line)],
         });
     }
@@ -138,8 +138,8 @@ pub fn implausible_values(dosages: &[Dosage], values: &[NutrientValue]) -> Vec<D
                 format_number(b.max_ug),
                 b.source
             ),
-            docs: vec![d.doc.clone()],
-            evidence: vec![d.id.clone()],
+            docs: vec![d.doc.to_string()],
+            evidence: vec![d.id.to_string()],
             r#where: vec![format!("{}:{}", d.doc, d.line)],
         });
     }
@@ -171,8 +171,8 @@ pub fn implausible_values(dosages: &[Dosage], values: &[NutrientValue]) -> Vec<D
                 format_number(b.max_ug),
                 b.source
             ),
-            docs: vec![v.doc.clone()],
-            evidence: vec![v.id.clone()],
+            docs: vec![v.doc.to_string()],
+            evidence: vec![v.id.to_string()],
             r#where: vec![format!("{}:{}", v.doc, v.line)],
         });
     }
@@ -275,10 +275,10 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
         if let Some(r) = dose_span(d) {
             groups
                 .entry((
-                    d.nutrient.clone(),
-                    d.form.clone(),
-                    d.indication.clone(),
-                    d.population.clone(),
+                    d.nutrient.to_string(),
+                    d.form.to_string(),
+                    d.indication.to_string(),
+                    d.population.to_string(),
                 ))
                 .or_default()
                 .push((d, r));
@@ -325,11 +325,14 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
             ),
             docs: involved
                 .iter()
-                .map(|&k| items[k].0.doc.clone())
+                .map(|&k| items[k].0.doc.to_string())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
-            evidence: involved.iter().map(|&k| items[k].0.id.clone()).collect(),
+            evidence: involved
+                .iter()
+                .map(|&k| items[k].0.id.to_string())
+                .collect(),
             r#where: involved
                 .iter()
                 .map(|&k| format!("{}:{}", items[k].0.doc, items[k].0.line))
@@ -356,7 +359,7 @@ mod tests {
             .ok()
             .and_then(|u| u.ug_factor(nutrient));
         Dosage {
-            id: format!("{nutrient}{}{unit}", amount.0),
+            id: format!("{nutrient}{}{unit}", amount.0).into(),
             doc: "d".into(),
             line: 1,
             nutrient: nutrient.into(),
@@ -368,7 +371,7 @@ mod tests {
             value_ug_max: f.map(|f| amount.1 * f),
             alt_amount_min: alt.map(|a| a.0),
             alt_amount_max: alt.map(|a| a.1),
-            alt_unit: alt.map(|a| a.2.to_string()).unwrap_or_default(),
+            alt_unit: alt.map(|a| a.2.into()).unwrap_or_default(),
             ..Default::default()
         }
     }
