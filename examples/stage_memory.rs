@@ -95,15 +95,17 @@ fn main() -> anyhow::Result<()> {
     }
     mark("warm-up");
     let mut ds = Dataset::default();
-    let mut ex = Extracted::default();
+    let mut parts = Vec::new();
     for rel in &files {
         let Ok((doc, summary, _)) = ingest::load(&raw, rel) else {
             continue;
         };
-        ex.append(extract::extract_document(&doc));
+        parts.push(extract::extract_document(&doc));
         ds.documents.push(summary);
     }
     mark("extract");
+    let ex = Extracted::concat(parts);
+    mark("merge");
     let ex = normalize::normalize(ex);
     mark("normalize");
     let (consensus, discrepancies) = reconcile::reconcile(&ex)?;

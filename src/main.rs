@@ -223,7 +223,24 @@ struct Timings {
     on: bool,
     start: Instant,
     last: Instant,
-    stages: Vec<(String, f64)>,
+    /// Stage name, wall seconds, peak RSS of the process at its end (MiB).
+    stages: Vec<(String, f64, Option<f64>)>,
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux: `VmHWM` of
+/// /proc/self/status; `None` elsewhere). Printed per stage by `--timings`,
+/// so a run shows in which stage its memory peaks.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
 }
 
 impl Timings {
@@ -240,8 +257,9 @@ impl Timings {
     /// Close the stage that ran since the previous mark.
     fn mark(&mut self, stage: &str) {
         let now = Instant::now();
+        let rss = if self.on { peak_rss_mib() } else { None };
         self.stages
-            .push((stage.to_string(), (now - self.last).as_secs_f64()));
+            .push((stage.to_string(), (now - self.last).as_secs_f64(), rss));
         self.last = now;
     }
 
@@ -249,8 +267,13 @@ impl Timings {
         if !self.on {
             return;
         }
-        for (name, secs) in &self.stages {
-            eprintln!("timing: {name:<10} {secs:>9.3} s");
+        for (name, secs, rss) in &self.stages {
+            match rss {
+                Some(mib) => {
+                    eprintln!("timing: {name:<10} {secs:>9.3} s   peak RSS so far {mib:>7.0} MiB")
+                }
+                None => eprintln!("timing: {name:<10} {secs:>9.3} s"),
+            }
         }
         eprintln!(
             "timing: {:<10} {:>9.3} s",
@@ -319,18 +342,18 @@ fn run(args: &RunArgs) -> Result<()> {
     timings.mark("extract");
 
     let mut ds = Dataset::default();
-    let mut extracted = Extracted::default();
-    extracted.reserve_for(results.iter().filter_map(|r| r.as_ref().ok()).map(|r| &r.1));
+    let mut parts = Vec::with_capacity(results.len());
     for r in results {
         match r {
             Ok((summary, ex, w)) => {
                 ds.documents.push(summary);
-                extracted.append(ex);
+                parts.push(ex);
                 warnings.extend(w);
             }
             Err(w) => warnings.push(w),
         }
     }
+    let extracted = Extracted::concat(parts);
     if ds.documents.is_empty() {
         bail!(
             "nothing could be read from {} ({} files, all refused: {})",

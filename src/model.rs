@@ -345,34 +345,36 @@ pub struct Extracted {
 }
 
 impl Extracted {
-    /// Make room for the rows of `parts` at once, so that gathering the rows
-    /// of a large corpus does not pass through the doubling reallocations of
-    /// growing vectors (a transient twice the size of each table).
-    pub fn reserve_for<'a>(&mut self, parts: impl Iterator<Item = &'a Extracted>) {
-        let mut n = [0usize; 6];
-        for p in parts {
-            n[0] += p.nutrient_values.len();
-            n[1] += p.dosages.len();
-            n[2] += p.references.len();
-            n[3] += p.citations.len();
-            n[4] += p.forms.len();
-            n[5] += p.warnings.len();
+    /// The rows of every part, in order: what the extract stage found in each
+    /// document, gathered into one set of tables.
+    ///
+    /// One table at a time: its rows are moved into one vector of the exact
+    /// size, and each document's vector is freed as soon as its rows are
+    /// moved. At no point do the per-document vectors of every table and the
+    /// gathered ones of every table exist side by side (for 200 MB of input
+    /// that doubled ~170 MB of row structs and raised the run's peak RSS by as
+    /// much); the overlap is the parts plus the largest table.
+    pub fn concat(mut parts: Vec<Extracted>) -> Extracted {
+        fn gather<T>(
+            parts: &mut [Extracted],
+            table: impl Fn(&mut Extracted) -> &mut Vec<T>,
+        ) -> Vec<T> {
+            let n = parts.iter_mut().map(|p| table(p).len()).sum();
+            let mut all = Vec::with_capacity(n);
+            for p in parts.iter_mut() {
+                // taken, not drained: the part's buffer is freed here
+                all.append(&mut std::mem::take(table(p)));
+            }
+            all
         }
-        self.nutrient_values.reserve_exact(n[0]);
-        self.dosages.reserve_exact(n[1]);
-        self.references.reserve_exact(n[2]);
-        self.citations.reserve_exact(n[3]);
-        self.forms.reserve_exact(n[4]);
-        self.warnings.reserve_exact(n[5]);
-    }
-
-    pub fn append(&mut self, mut other: Extracted) {
-        self.nutrient_values.append(&mut other.nutrient_values);
-        self.dosages.append(&mut other.dosages);
-        self.references.append(&mut other.references);
-        self.citations.append(&mut other.citations);
-        self.forms.append(&mut other.forms);
-        self.warnings.append(&mut other.warnings);
+        Extracted {
+            nutrient_values: gather(&mut parts, |p| &mut p.nutrient_values),
+            dosages: gather(&mut parts, |p| &mut p.dosages),
+            references: gather(&mut parts, |p| &mut p.references),
+            citations: gather(&mut parts, |p| &mut p.citations),
+            forms: gather(&mut parts, |p| &mut p.forms),
+            warnings: gather(&mut parts, |p| &mut p.warnings),
+        }
     }
 }
 
@@ -414,4 +416,52 @@ pub fn row_id(table: &str, parts: &[&str]) -> Text {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(doc: &str, forms: usize) -> Extracted {
+        Extracted {
+            forms: (0..forms)
+                .map(|i| FormMention {
+                    id: row_id("forms", &[doc, &i.to_string()]),
+                    doc: doc.into(),
+                    line: i + 1,
+                    ..Default::default()
+                })
+                .collect(),
+            citations: vec![Citation {
+                doc: doc.into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn concat_keeps_every_row_in_part_order() {
+        let all = Extracted::concat(vec![part("a", 2), part("b", 0), part("c", 3)]);
+        let forms: Vec<(&str, usize)> = all.forms.iter().map(|f| (&*f.doc, f.line)).collect();
+        assert_eq!(
+            forms,
+            [("a", 1), ("a", 2), ("c", 1), ("c", 2), ("c", 3)],
+            "rows in document order, each document's rows in its order"
+        );
+        let docs: Vec<&str> = all.citations.iter().map(|c| &*c.doc).collect();
+        assert_eq!(docs, ["a", "b", "c"]);
+        assert_eq!(all.forms.capacity(), 5, "sized exactly, no growth slack");
+        assert!(Extracted::concat(Vec::new()).forms.is_empty());
+    }
+
+    #[test]
+    fn row_ids_are_sixteen_hex_digits_and_stable() {
+        let id = row_id("forms", &["doc", "3"]);
+        assert_eq!(id.len(), 16);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(id, row_id("forms", &["doc", "3"]));
+        assert_ne!(id, row_id("forms", &["doc3"]), "parts are separated");
+        assert!(!id.is_heap_allocated(), "stored inline");
+    }
 }

@@ -186,3 +186,37 @@ fn audit_prints_counts_per_kind_and_the_errors() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("run `nutripipe run` first"));
 }
+
+/// `--timings` names every stage with its wall time and, on Linux, the peak
+/// RSS reached by its end (non-decreasing: it is a high-water mark), which
+/// is what `make bench` and a user chasing memory read.
+#[test]
+fn timings_give_each_stage_its_time_and_peak_memory() {
+    let t = tempfile::tempdir().unwrap();
+    let o = run(&raw_dir(), &t.path().join("out"), &["--quiet", "--timings"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let mut last = 0.0;
+    for stage in ["list", "extract", "merge", "normalize", "reconcile", "emit"] {
+        let line = err
+            .lines()
+            .find(|l| l.starts_with(&format!("timing: {stage} ")))
+            .unwrap_or_else(|| panic!("no timing line for {stage}:\n{err}"));
+        let secs: f64 = line.split_whitespace().nth(2).unwrap().parse().unwrap();
+        assert!(secs >= 0.0, "{line}");
+        if cfg!(target_os = "linux") {
+            let mib: f64 = line
+                .split("peak RSS so far")
+                .nth(1)
+                .unwrap_or_else(|| panic!("no peak RSS in {line}"))
+                .trim()
+                .trim_end_matches("MiB")
+                .trim()
+                .parse()
+                .unwrap();
+            assert!(mib > 1.0 && mib >= last, "{line} after {last} MiB");
+            last = mib;
+        }
+    }
+    assert!(err.lines().any(|l| l.starts_with("timing: total ")));
+}
