@@ -270,9 +270,10 @@ pub enum PhraseClass {
 ///
 /// Its two regexes are compiled on first use, not when the lexicon loads: a
 /// phrase regex with its Unicode word boundaries costs ~0.2 MiB and ~2 ms to
-/// build, and a corpus meets only some of the ~150 phrases (the five sources
-/// of `raw/` about a third), so compiling all of them up front made a small
-/// run spend most of its time and memory on phrases it never searched for.
+/// build, and a corpus needs only some of the ~145 phrases (the five sources
+/// of `raw/` 66, a 20 MB bench corpus 72), so compiling all of them up front
+/// made a small run spend most of its time and memory on phrases it never
+/// searched for.
 /// The source is checked at load (`regex_syntax`), so a pattern that cannot
 /// be parsed is left out of the lexicon as before.
 #[derive(Debug)]
