@@ -1,6 +1,7 @@
 //! Where the heap goes: run the stages of `nutripipe run` over a folder on
 //! one thread with a counting allocator, and print the live heap after each
-//! stage, the peak inside it, and what each kept table costs.
+//! stage, the peak inside it, what each family of reconcile checks holds at
+//! its peak (run alone), and what each kept table costs.
 //!
 //!     cargo run --release --example stage_memory -- DIR
 //!
@@ -108,6 +109,37 @@ fn main() -> anyhow::Result<()> {
     mark("merge");
     let ex = normalize::normalize(ex);
     mark("normalize");
+    // each family of checks alone first: what it holds at its peak
+    let probe = |name: &str, f: &dyn Fn() -> usize| {
+        let before = LIVE.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let t = std::time::Instant::now();
+        let n = f();
+        let secs = t.elapsed().as_secs_f64();
+        let peak = PEAK.load(Ordering::Relaxed) - before;
+        println!(
+            "  {name:<16} {n:>8} found   peak {:>8.1} MiB above the rows   {secs:.2} s",
+            mib(peak)
+        );
+    };
+    probe("food_consensus", &|| {
+        reconcile::consensus::food_consensus(&ex.nutrient_values)
+            .map(|(c, d)| c.len() + d.len())
+            .unwrap_or(0)
+    });
+    probe("audit_citations", &|| {
+        reconcile::citations::audit_citations(&ex.references, &ex.citations).len()
+    });
+    probe("dose_conflicts", &|| {
+        reconcile::values::dose_conflicts(&ex.dosages).len()
+    });
+    probe("equivalence", &|| {
+        reconcile::values::equivalence_mismatches(&ex.dosages).len()
+    });
+    probe("implausible", &|| {
+        reconcile::values::implausible_values(&ex.dosages, &ex.nutrient_values).len()
+    });
+    mark("families");
     let (consensus, discrepancies) = reconcile::reconcile(&ex)?;
     mark("reconcile");
     ds.quotes = reconcile::quotes(&ex, &discrepancies);
