@@ -19,7 +19,7 @@ use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::lexicon::rows;
-use crate::model::{row_id, Citation, Discrepancy, Reference, Severity};
+use crate::model::{row_id, Citation, Discrepancy, Reference, Severity, Text};
 use crate::values::doi::Doi;
 
 /// Every citation and reference-list finding, in no particular order (the
@@ -66,7 +66,7 @@ struct Entry<'a> {
     r: &'a Reference,
     journal: OnceLock<Vec<String>>,
     raw_folded: OnceLock<String>,
-    title_stems: OnceLock<BTreeSet<String>>,
+    title_stems: OnceLock<BTreeSet<Text>>,
 }
 
 impl<'a> Entry<'a> {
@@ -87,7 +87,7 @@ impl<'a> Entry<'a> {
         self.raw_folded.get_or_init(|| fold(&self.r.raw))
     }
 
-    fn title_stems(&self) -> &BTreeSet<String> {
+    fn title_stems(&self) -> &BTreeSet<Text> {
         self.title_stems.get_or_init(|| stems(&self.r.title))
     }
 }
@@ -811,8 +811,9 @@ fn display_title(words: &[String], text: &str) -> String {
 /// Word stems (first five letters of words of four letters or more) of a
 /// text, to rank candidate entries by how much of their title the sentence
 /// echoes; five letters bridge Dutch and English ("postmenopauzale" /
-/// "postmenopausal").
-fn stems(s: &str) -> BTreeSet<String> {
+/// "postmenopausal"). Five characters fit inline in a `Text`: no allocation
+/// per stem, and every entry's title stems are kept for the whole audit.
+fn stems(s: &str) -> BTreeSet<Text> {
     tokens(s)
         .into_iter()
         .filter(|t| t.norm.chars().count() >= 4)
@@ -963,16 +964,16 @@ fn mismatch(
 // ---------------------------------------------------------------- duplicate_reference
 
 /// Title words for comparing titles: folded, without one- and two-letter words.
-fn title_words(s: &str) -> BTreeSet<String> {
+fn title_words(s: &str) -> BTreeSet<Text> {
     tokens(s)
         .into_iter()
-        .map(|t| t.norm)
+        .map(|t| Text::from(t.norm))
         .filter(|w| w.chars().count() > 2)
         .collect()
 }
 
 /// Token Jaccard similarity of two titles.
-fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
+fn jaccard(a: &BTreeSet<Text>, b: &BTreeSet<Text>) -> f64 {
     let union = a.union(b).count();
     if union == 0 {
         return 0.0;
@@ -997,7 +998,9 @@ fn first_family(r: &Reference) -> Option<String> {
 struct WorkKey {
     doi: Option<Doi>,
     family: Option<String>,
-    title: BTreeSet<String>,
+    /// Kept for every entry of the corpus while the check runs; words fit
+    /// inline in a `Text`, so the set costs no allocation per word.
+    title: BTreeSet<Text>,
 }
 
 impl WorkKey {
