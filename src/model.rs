@@ -350,10 +350,11 @@ impl Extracted {
     ///
     /// One table at a time: its rows are moved into one vector of the exact
     /// size, and each document's vector is freed as soon as its rows are
-    /// moved. At no point do the per-document vectors of every table and the
-    /// gathered ones of every table exist side by side (for 200 MB of input
-    /// that doubled ~170 MB of row structs and raised the run's peak RSS by as
-    /// much); the overlap is the parts plus the largest table.
+    /// moved, so the live overlap is the parts plus one gathered table, not
+    /// every table twice. (The process still grows by about the size of the
+    /// row structs here — ~175 MiB for 200 MB of input — because the freed
+    /// per-document vectors lie in pages shared with the rows' strings; reconcile
+    /// and emit reuse them. See docs/performance.md.)
     pub fn concat(mut parts: Vec<Extracted>) -> Extracted {
         fn gather<T>(
             parts: &mut [Extracted],
