@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, Extracted};
+use nutripipe::spill::{Spill, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
 struct Counting;
@@ -96,18 +97,24 @@ fn main() -> anyhow::Result<()> {
     }
     mark("warm-up");
     let mut ds = Dataset::default();
+    let spill = Spill::create_in(out.path())?;
     let mut parts = Vec::new();
+    let mut slots = Vec::new();
     for rel in &files {
         let Ok((doc, summary, _)) = ingest::load(&raw, rel) else {
             continue;
         };
-        parts.push(extract::extract_document(&doc));
+        // as `run` does: normalised per document, parked, reduced
+        let mut ex = normalize::normalize(extract::extract_document(&doc));
+        slots.push((summary.id.clone(), spill.put(&ex)?));
+        reconcile::keep_for_reconcile(&mut ex);
+        parts.push(ex);
         ds.documents.push(summary);
     }
     mark("extract");
-    let ex = Extracted::concat(parts);
+    let mut ex = Extracted::concat(parts);
     mark("merge");
-    let ex = normalize::normalize(ex);
+    normalize::sort_rows(&mut ex);
     mark("normalize");
     // each family of checks alone first: what it holds at its peak
     let probe = |name: &str, f: &dyn Fn() -> usize| {
@@ -142,34 +149,47 @@ fn main() -> anyhow::Result<()> {
     mark("families");
     let (consensus, discrepancies) = reconcile::reconcile(&ex)?;
     mark("reconcile");
-    ds.quotes = reconcile::quotes(&ex, &discrepancies);
-    mark("quotes");
-    ds.extracted = ex;
+    println!(
+        "kept for reconcile (full rows on disk: {:.1} MB):",
+        spill.size() as f64 / 1e6
+    );
+    let Extracted {
+        nutrient_values,
+        dosages,
+        references,
+        citations,
+        ..
+    } = ex;
+    cost("nutrient_values", nutrient_values.len(), nutrient_values);
+    cost("dosages", dosages.len(), dosages);
+    cost("citations", citations.len(), citations);
+    ds.references = references;
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
-    emit::write_outputs(&out.path().join("out"), &raw, &ds, EmitOptions::default())?;
+    let rows = SpillRows::new(&spill, slots);
+    emit::write_outputs(
+        &out.path().join("out"),
+        &raw,
+        &mut ds,
+        &rows,
+        EmitOptions::default(),
+    )?;
     mark("emit");
     println!("kept until emit:");
     let Dataset {
-        extracted: ex,
+        references,
         consensus,
         discrepancies,
         quotes,
+        chart,
         documents,
         ..
     } = ds;
-    cost(
-        "nutrient_values",
-        ex.nutrient_values.len(),
-        ex.nutrient_values,
-    );
-    cost("dosages", ex.dosages.len(), ex.dosages);
-    cost("references", ex.references.len(), ex.references);
-    cost("citations", ex.citations.len(), ex.citations);
-    cost("forms", ex.forms.len(), ex.forms);
+    cost("references", references.len(), references);
     cost("food_consensus", consensus.len(), consensus);
     cost("discrepancies", discrepancies.len(), discrepancies);
     cost("quotes", quotes.len(), quotes);
+    cost("chart marks", chart.values().map(Vec::len).sum(), chart);
     cost("documents", documents.len(), documents);
     mark("end");
     Ok(())

@@ -15,4 +15,5 @@ pub mod lexicon;
 pub mod model;
 pub mod normalize;
 pub mod reconcile;
+pub mod spill;
 pub mod values;

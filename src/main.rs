@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use nutripipe::cache::{self, Cache};
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
+use nutripipe::spill::{Slot, Spill, SpillError, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
 /// Turn scraped vitamin articles (Dutch and English) into audited datasets.
@@ -218,6 +219,33 @@ fn process(
     Ok((summary, extracted, warnings))
 }
 
+/// A document after extraction: its summary and warnings, where its full
+/// rows are parked, and the part of them reconcile reads.
+struct Parked {
+    summary: DocSummary,
+    warnings: Vec<Warning>,
+    slot: Slot,
+    kept: Extracted,
+}
+
+/// Normalise one document's rows, park them in the spill and keep what
+/// reconcile reads.
+fn park(
+    (summary, extracted, mut warnings): (DocSummary, Extracted, Vec<Warning>),
+    spill: &Spill,
+) -> Result<Parked, SpillError> {
+    let mut ex = normalize::normalize(extracted);
+    warnings.append(&mut ex.warnings);
+    let slot = spill.put(&ex)?;
+    reconcile::keep_for_reconcile(&mut ex);
+    Ok(Parked {
+        summary,
+        warnings,
+        slot,
+        kept: ex,
+    })
+}
+
 /// Wall time per stage, printed by `--timings`.
 struct Timings {
     on: bool,
@@ -326,13 +354,28 @@ fn run(args: &RunArgs) -> Result<()> {
     });
     timings.mark("list");
 
+    // Each document's full rows are parked on disk as soon as they are found;
+    // memory keeps what reconcile reads (see nutripipe::spill).
+    let parent = std::path::absolute(&args.out)
+        .with_context(|| format!("cannot resolve {}", args.out.display()))?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let spill = Spill::create_in(&parent)?;
+
     let clock = StageClock::default();
     let pb = bar(files.len() as u64, "extract", visible);
     let results: Vec<_> = pool.install(|| {
         files
             .par_iter()
             .map(|rel| {
-                let r = process(&args.raw, rel, cache.as_ref(), &clock);
+                // a refused file is a warning; a spill that fails stops the run
+                let r = match process(&args.raw, rel, cache.as_ref(), &clock) {
+                    Ok(doc) => park(doc, &spill).map(Ok),
+                    Err(w) => Ok(Err(w)),
+                };
                 pb.inc(1);
                 r
             })
@@ -344,16 +387,15 @@ fn run(args: &RunArgs) -> Result<()> {
     let mut ds = Dataset::default();
     let mut parts = Vec::with_capacity(results.len());
     for r in results {
-        match r {
-            Ok((summary, ex, w)) => {
-                ds.documents.push(summary);
-                parts.push(ex);
-                warnings.extend(w);
+        match r? {
+            Ok(doc) => {
+                parts.push((doc.summary.id.clone(), doc.kept, doc.slot));
+                ds.documents.push(doc.summary);
+                warnings.extend(doc.warnings);
             }
             Err(w) => warnings.push(w),
         }
     }
-    let extracted = Extracted::concat(parts);
     if ds.documents.is_empty() {
         bail!(
             "nothing could be read from {} ({} files, all refused: {})",
@@ -366,31 +408,39 @@ fn run(args: &RunArgs) -> Result<()> {
                 .join("; ")
         );
     }
+    // Reconcile sees the rows in table order, as emit writes them: documents by
+    // id (stable: files sharing an id keep their order), then re-sorted, which
+    // only changes anything where files share an id.
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    let slots: Vec<(String, Slot)> = parts.iter().map(|(id, _, s)| (id.clone(), *s)).collect();
+    let kept = Extracted::concat(parts.into_iter().map(|(_, kept, _)| kept).collect());
     timings.mark("merge");
 
     let sp = spinner("normalize", visible);
-    let mut extracted = normalize::normalize(extracted);
-    warnings.append(&mut extracted.warnings);
+    let mut kept = kept;
+    normalize::sort_rows(&mut kept);
     warnings.sort();
     sp.finish_and_clear();
 
     let sp = spinner("reconcile", visible);
     timings.mark("normalize");
-    let (consensus, discrepancies) = pool.install(|| reconcile::reconcile(&extracted))?;
+    let (consensus, discrepancies) = pool.install(|| reconcile::reconcile(&kept))?;
     sp.finish_and_clear();
-    ds.quotes = reconcile::quotes(&extracted, &discrepancies);
     timings.mark("reconcile");
-    ds.extracted = extracted;
+    ds.references = std::mem::take(&mut kept.references);
+    drop(kept);
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
     ds.warnings = warnings;
 
     let sp = spinner("write", visible);
+    let rows = SpillRows::new(&spill, slots);
     pool.install(|| {
         emit::write_outputs(
             &args.out,
             &args.raw,
-            &ds,
+            &mut ds,
+            &rows,
             EmitOptions {
                 excel_safe: args.excel_safe,
             },
@@ -399,30 +449,25 @@ fn run(args: &RunArgs) -> Result<()> {
     .with_context(|| format!("writing outputs to {}", args.out.display()))?;
     sp.finish_and_clear();
     timings.mark("emit");
+    let spilled = spill.size();
+    drop(rows);
+    drop(spill);
     if let (Some(c), None) = (&cache, &args.cache) {
         // OUT/.cache was carried over into the new output set under the same
         // path; drop the entries of documents that are gone or changed. A
         // --cache folder may serve several corpora and is never pruned.
         c.prune_unused();
     }
-    let rows = {
-        let ex = &ds.extracted;
-        ex.nutrient_values.len()
-            + ex.dosages.len()
-            + ex.references.len()
-            + ex.citations.len()
-            + ex.forms.len()
-            + ds.consensus.len()
-            + ds.discrepancies.len()
-    };
+    let rows = ds.counts.total.iter().sum::<usize>() + ds.consensus.len() + ds.discrepancies.len();
     let (hits, misses) = cache.as_ref().map(Cache::stats).unwrap_or_default();
     timings.print(&format!(
-        "{} documents, {rows} rows; cpu in workers: read {:.3} s, ingest {:.3} s, extract {:.3} s, cache {:.3} s; cache hits {hits}, misses {misses}",
+        "{} documents, {rows} rows; cpu in workers: read {:.3} s, ingest {:.3} s, extract {:.3} s, cache {:.3} s; cache hits {hits}, misses {misses}; spilled {:.1} MB",
         ds.documents.len(),
         StageClock::secs(&clock.read),
         StageClock::secs(&clock.ingest),
         StageClock::secs(&clock.extract),
         StageClock::secs(&clock.cache),
+        spilled as f64 / 1e6,
     ));
 
     for w in &ds.warnings {
@@ -436,15 +481,10 @@ fn run(args: &RunArgs) -> Result<()> {
         }
     }
     if !args.quiet {
-        let ex = &ds.extracted;
+        let [nutrient_values, dosages, references, citations, forms] = ds.counts.total;
         eprintln!(
-            "nutripipe: {} documents -> nutrient_values {}, dosages {}, references {}, citations {}, forms {}, food_consensus {}, discrepancies {}; {} warnings; wrote {}",
+            "nutripipe: {} documents -> nutrient_values {nutrient_values}, dosages {dosages}, references {references}, citations {citations}, forms {forms}, food_consensus {}, discrepancies {}; {} warnings; wrote {}",
             ds.documents.len(),
-            ex.nutrient_values.len(),
-            ex.dosages.len(),
-            ex.references.len(),
-            ex.citations.len(),
-            ex.forms.len(),
             ds.consensus.len(),
             ds.discrepancies.len(),
             ds.warnings.len(),

@@ -6,9 +6,12 @@
 //! Every row carries its provenance (`doc`, `line`, `quote`) because auditing is the
 //! point of the tool: a reviewer must be able to go from any figure to its source.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::values::Range;
 
 /// A short text field of a row (ids, document ids, vocabulary values, units,
 /// DOIs): up to 24 bytes are stored inline, without a heap allocation. Most
@@ -379,17 +382,83 @@ impl Extracted {
     }
 }
 
-/// The whole output set of a run.
+/// The whole output set of a run, apart from the row tables, which emit
+/// streams from a [`crate::emit::RowSource`] (a large corpus's rows are not
+/// held in memory; see [`crate::spill`]).
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub documents: Vec<DocSummary>,
-    pub extracted: Extracted,
+    /// Every reference entry, for the CSL-JSON and BibTeX writers (BibTeX keys
+    /// are made unique over the whole list).
+    pub references: Vec<Reference>,
     pub consensus: Vec<FoodConsensus>,
     pub discrepancies: Vec<Discrepancy>,
     pub warnings: Vec<Warning>,
+    /// Rows per table and document, for the report (filled while the tables
+    /// are written, see [`RowCounts::add`]).
+    pub counts: RowCounts,
+    /// The food values the report's chart draws (filled with the tables).
+    pub chart: ChartMarks,
     /// Source lines by `doc:line`, for quoting in the report.
-    pub quotes: std::collections::BTreeMap<String, String>,
+    pub quotes: BTreeMap<String, String>,
 }
+
+/// Rows per table, per document and in all. Tables in the order of
+/// [`RowCounts::TABLES`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    pub per_doc: BTreeMap<String, [usize; 5]>,
+    pub total: [usize; 5],
+}
+
+impl RowCounts {
+    pub const TABLES: [&'static str; 5] = [
+        "nutrient_values",
+        "dosages",
+        "references",
+        "citations",
+        "forms",
+    ];
+
+    /// Count the rows of `ex` (one document's or many).
+    pub fn add(&mut self, ex: &Extracted) {
+        let mut bump = |doc: &str, i: usize| {
+            self.total[i] += 1;
+            match self.per_doc.get_mut(doc) {
+                Some(c) => c[i] += 1,
+                None => {
+                    let mut c = [0; 5];
+                    c[i] = 1;
+                    self.per_doc.insert(doc.to_string(), c);
+                }
+            }
+        };
+        ex.nutrient_values.iter().for_each(|r| bump(&r.doc, 0));
+        ex.dosages.iter().for_each(|r| bump(&r.doc, 1));
+        ex.references.iter().for_each(|r| bump(&r.doc, 2));
+        ex.citations.iter().for_each(|r| bump(&r.doc, 3));
+        ex.forms.iter().for_each(|r| bump(&r.doc, 4));
+    }
+
+    /// The counts of `ex`.
+    pub fn of(ex: &Extracted) -> RowCounts {
+        let mut c = RowCounts::default();
+        c.add(ex);
+        c
+    }
+}
+
+/// One source's value of a food on one basis, as the report's chart draws it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartMark {
+    pub doc: String,
+    pub range: Range,
+    /// Tooltip: where the value comes from and its source line.
+    pub tip: String,
+}
+
+/// Chart marks by (nutrient, food, comparable basis), in row order.
+pub type ChartMarks = BTreeMap<(String, String, String), Vec<ChartMark>>;
 
 /// Per-document facts for the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,11 @@ use crate::model::Extracted;
 use crate::values::{Basis, Unit};
 
 /// Fill the derived columns and order every table by doc, line, position.
+///
+/// Row by row except for the order, so it gives the same rows whether it runs
+/// over the whole corpus or over each document (the run does the latter, as
+/// documents are extracted, and puts the documents in order with
+/// [`sort_rows`]).
 pub fn normalize(mut ex: Extracted) -> Extracted {
     for v in &mut ex.nutrient_values {
         let factor = v
@@ -49,6 +54,15 @@ pub fn normalize(mut ex: Extracted) -> Extracted {
             d.value_ug_max = factor.map(|f| d.amount_max * f * times);
         }
     }
+    sort_rows(&mut ex);
+    ex
+}
+
+/// Put every table in its contract order: document, then line and position
+/// (references: document, number). Stable, and cheap on tables that are
+/// already in order (runs are detected), so re-sorting the concatenation of
+/// sorted documents costs one pass.
+pub fn sort_rows(ex: &mut Extracted) {
     ex.nutrient_values
         .sort_by(|a, b| (&a.doc, a.line, a.offset, &a.id).cmp(&(&b.doc, b.line, b.offset, &b.id)));
     ex.dosages
@@ -61,7 +75,6 @@ pub fn normalize(mut ex: Extracted) -> Extracted {
     ex.forms
         .sort_by(|a, b| (&a.doc, a.line, a.offset, &a.id).cmp(&(&b.doc, b.line, b.offset, &b.id)));
     ex.warnings.sort();
-    ex
 }
 
 #[cfg(test)]

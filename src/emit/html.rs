@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{Dataset, Discrepancy, Severity};
+use crate::model::{
+    ChartMark, ChartMarks, Dataset, Discrepancy, NutrientValue, RowCounts, Severity,
+};
 use crate::reconcile::consensus::comparable;
-use crate::values::{format_number, Range};
+use crate::values::format_number;
 
 /// Colours for documents (colour-blind-safe palette, Okabe–Ito).
 const PALETTE: &[&str] = &[
@@ -31,17 +33,29 @@ blockquote{margin:.3em 0 .3em 1.5em;color:#444;border-left:3px solid #ddd;paddin
 code{background:#f5f5f5;padding:0 3px}.conflict{color:#d62728;font-weight:600}figure{margin:1.5em 0}
 figcaption{font-weight:600;margin-bottom:.4em}svg text{font-size:12px;font-family:inherit}";
 
-/// One source's value on a chart row: (doc, range, tooltip).
-type Mark = (String, Range, String);
-
 /// One chart row: a food on a basis, with the marks of its sources.
-struct ChartRow {
+struct ChartRow<'a> {
     label: String,
     conflict: bool,
-    marks: Vec<Mark>,
+    marks: &'a [ChartMark],
 }
 
-fn chart_rows(ds: &Dataset) -> BTreeMap<String, Vec<ChartRow>> {
+/// Add the chart marks of `values` (rows in table order) to `chart`: every
+/// value with a comparable basis, with its source line as the tooltip.
+pub fn add_chart_marks(chart: &mut ChartMarks, values: &[NutrientValue]) {
+    for v in values {
+        if let Some((basis, range)) = comparable(v) {
+            let key = (v.nutrient.to_string(), v.food.to_string(), basis);
+            chart.entry(key).or_default().push(ChartMark {
+                doc: v.doc.to_string(),
+                range,
+                tip: format!("{} line {}: {}", v.doc, v.line, v.quote),
+            });
+        }
+    }
+}
+
+fn chart_rows(ds: &Dataset) -> BTreeMap<&str, Vec<ChartRow<'_>>> {
     let status: BTreeMap<(String, String, String), bool> = ds
         .consensus
         .iter()
@@ -52,23 +66,13 @@ fn chart_rows(ds: &Dataset) -> BTreeMap<String, Vec<ChartRow>> {
             )
         })
         .collect();
-    let mut groups: BTreeMap<(String, String, String), Vec<Mark>> = BTreeMap::new();
-    for v in &ds.extracted.nutrient_values {
-        if let Some((basis, r)) = comparable(v) {
-            let tip = format!("{} line {}: {}", v.doc, v.line, v.quote);
-            groups
-                .entry((v.nutrient.to_string(), v.food.to_string(), basis))
-                .or_default()
-                .push((v.doc.to_string(), r, tip));
-        }
-    }
-    let mut out: BTreeMap<String, Vec<ChartRow>> = BTreeMap::new();
-    for ((nutrient, food, basis), marks) in groups {
+    let mut out: BTreeMap<&str, Vec<ChartRow>> = BTreeMap::new();
+    for ((nutrient, food, basis), marks) in &ds.chart {
         let conflict = status
             .get(&(food.clone(), nutrient.clone(), basis.clone()))
             .copied()
             .unwrap_or(false);
-        out.entry(nutrient).or_default().push(ChartRow {
+        out.entry(nutrient.as_str()).or_default().push(ChartRow {
             label: format!("{food} ({basis})"),
             conflict,
             marks,
@@ -84,7 +88,7 @@ fn chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>) -> String {
     let positive = rows
         .iter()
         .flat_map(|r| r.marks.iter())
-        .flat_map(|(_, r, _)| [r.min, r.max])
+        .flat_map(|m| [m.range.min, m.range.max])
         .filter(|x| *x > 0.0);
     let (lo, hi) = positive.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
         (a.min(x), b.max(x))
@@ -140,7 +144,7 @@ fn chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>) -> String {
             if row.conflict { " ⚠" } else { "" }
         );
         let n = row.marks.len().max(1) as f64;
-        for (k, (doc, r, tip)) in row.marks.iter().enumerate() {
+        for (k, ChartMark { doc, range: r, tip }) in row.marks.iter().enumerate() {
             let dy = (k as f64 - (n - 1.0) / 2.0) * (row_h * 0.6 / n.max(2.0));
             let c = doc_colors.get(doc).copied().unwrap_or("#444");
             let (x0, x1) = (x(r.min), x(r.max));
@@ -206,7 +210,6 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
         o,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nutripipe report</title><style>{STYLE}</style></head><body>\n<h1>nutripipe report</h1>\n"
     );
-    let ex = &ds.extracted;
     let _ = write!(
         o,
         "<p>{} documents read, {} input problems, {} discrepancies.</p>\n<table><tr><th>table</th><th>rows</th></tr>",
@@ -214,15 +217,11 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
         ds.warnings.len(),
         ds.discrepancies.len()
     );
-    for (name, n) in [
-        ("nutrient_values", ex.nutrient_values.len()),
-        ("dosages", ex.dosages.len()),
-        ("references", ex.references.len()),
-        ("citations", ex.citations.len()),
-        ("forms", ex.forms.len()),
+    let tables = RowCounts::TABLES.into_iter().zip(ds.counts.total);
+    for (name, n) in tables.chain([
         ("food_consensus", ds.consensus.len()),
         ("discrepancies", ds.discrepancies.len()),
-    ] {
+    ]) {
         let _ = write!(o, "<tr><td>{name}</td><td class=\"n\">{n}</td></tr>");
     }
     let _ = o.write_str("</table>\n");
@@ -337,13 +336,14 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{FoodConsensus, NutrientValue};
+    use crate::model::FoodConsensus;
 
     #[test]
     fn conflicting_food_gets_a_highlighted_chart_row() {
         let mut ds = Dataset::default();
+        let mut values = Vec::new();
         for (doc, v) in [("a", 100.0), ("b", 150.0)] {
-            ds.extracted.nutrient_values.push(NutrientValue {
+            values.push(NutrientValue {
                 id: doc.into(),
                 doc: doc.into(),
                 food: "natto".into(),
@@ -356,6 +356,7 @@ mod tests {
                 ..Default::default()
             });
         }
+        add_chart_marks(&mut ds.chart, &values);
         ds.consensus.push(FoodConsensus {
             food: "natto".into(),
             nutrient: "vitamin K2".into(),

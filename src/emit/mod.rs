@@ -13,6 +13,7 @@ pub mod report;
 pub mod table;
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{BufWriter, Write};
 
@@ -21,7 +22,10 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::model::Dataset;
+use crate::model::{
+    ChartMarks, Citation, Dataset, Dosage, Extracted, FormMention, NutrientValue, Reference,
+    RowCounts,
+};
 use table::TableRow;
 
 /// Why the outputs could not be written.
@@ -36,6 +40,8 @@ pub enum EmitError {
     Csv { path: PathBuf, source: csv::Error },
     #[error("output folder {0} must not be the raw folder or contain it")]
     OutContainsRaw(PathBuf),
+    #[error(transparent)]
+    Rows(#[from] crate::spill::SpillError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EmitError + '_ {
@@ -68,11 +74,25 @@ pub fn write_csv<T: TableRow, W: Write>(
     opts: EmitOptions,
     out: W,
 ) -> Result<W, csv::Error> {
-    let mut w = csv::WriterBuilder::new()
+    let mut w = csv_writer(out);
+    w.write_record(T::schema().iter().map(|f| f.name))?;
+    csv_rows(&mut w, rows, opts)?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(out);
-    w.write_record(T::schema().iter().map(|f| f.name))?;
+        .from_writer(out)
+}
+
+/// The records of `rows`, without the header.
+fn csv_rows<T: TableRow, W: Write>(
+    w: &mut csv::Writer<W>,
+    rows: &[T],
+    opts: EmitOptions,
+) -> Result<(), csv::Error> {
     for r in rows {
         for (c, f) in r.cells().into_iter().zip(T::schema()) {
             let text = c.csv();
@@ -86,7 +106,7 @@ pub fn write_csv<T: TableRow, W: Write>(
         // an empty record ends the one written field by field
         w.write_record(None::<&[u8]>)?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    Ok(())
 }
 
 /// CSV text of a table (see [`write_csv`]).
@@ -114,17 +134,27 @@ pub fn write_pretty_array<S: serde::Serialize, W: Write>(
     let mut buf = Vec::with_capacity(1024);
     let mut first = true;
     for item in items {
-        buf.clear();
-        serde_json::to_writer_pretty(&mut buf, &item).map_err(std::io::Error::other)?;
         out.write_all(if first { b"[\n" } else { b",\n" })?;
         first = false;
-        for (k, line) in buf.split(|&b| b == b'\n').enumerate() {
-            out.write_all(if k == 0 { b"  " } else { b"\n  " })?;
-            out.write_all(line)?;
-        }
+        write_pretty_item(&item, &mut buf, &mut out)?;
     }
     out.write_all(if first { b"[]" } else { b"\n]" })?;
     Ok(out)
+}
+
+/// One item of [`write_pretty_array`], indented one level (`buf` is scratch).
+fn write_pretty_item<S: serde::Serialize, W: Write>(
+    item: &S,
+    buf: &mut Vec<u8>,
+    out: &mut W,
+) -> std::io::Result<()> {
+    buf.clear();
+    serde_json::to_writer_pretty(&mut *buf, item).map_err(std::io::Error::other)?;
+    for (k, line) in buf.split(|&b| b == b'\n').enumerate() {
+        out.write_all(if k == 0 { b"  " } else { b"\n  " })?;
+        out.write_all(line)?;
+    }
+    Ok(())
 }
 
 /// `fmt::Write` over an `io::Write`, so that the text writers (report,
@@ -215,6 +245,220 @@ fn write_json_file<T: TableRow>(dir: &Path, rows: &[T]) -> Result<(), EmitError>
     finish(&path, w)
 }
 
+/// Where the five row tables come from (nutrient_values, dosages, references,
+/// citations, forms), in output order: chunks of whole documents — all rows of
+/// a document id in one chunk, normalised and in table order, the chunks in
+/// document order — so that emit can write them one chunk at a time.
+pub trait RowSource: Sync {
+    /// Number of chunks.
+    fn chunks(&self) -> usize;
+    /// The rows of chunk `i` (`i < chunks()`).
+    fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, EmitError>;
+}
+
+/// Rows already in memory: one chunk.
+impl RowSource for Extracted {
+    fn chunks(&self) -> usize {
+        1
+    }
+
+    fn chunk(&self, _: usize) -> Result<Cow<'_, Extracted>, EmitError> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+/// What writing the row tables gathers for the report.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    pub counts: RowCounts,
+    pub chart: ChartMarks,
+    pub quotes: BTreeMap<String, String>,
+}
+
+impl Streamed {
+    fn absorb(&mut self, other: Streamed) {
+        for (doc, c) in other.counts.per_doc {
+            let mine = self.counts.per_doc.entry(doc).or_default();
+            for (a, b) in mine.iter_mut().zip(c) {
+                *a += b;
+            }
+        }
+        for (a, b) in self.counts.total.iter_mut().zip(other.counts.total) {
+            *a += b;
+        }
+        for (key, marks) in other.chart {
+            self.chart.entry(key).or_default().extend(marks);
+        }
+        for (k, q) in other.quotes {
+            self.quotes.entry(k).or_insert(q);
+        }
+    }
+}
+
+/// The CSV and JSON files of one row table, filled chunk by chunk.
+struct TableFiles {
+    csv_path: PathBuf,
+    csv: BufWriter<fs::File>,
+    json_path: PathBuf,
+    json: BufWriter<fs::File>,
+    /// No JSON item written yet.
+    json_empty: bool,
+}
+
+impl TableFiles {
+    fn open<T: TableRow>(dir: &Path) -> Result<TableFiles, EmitError> {
+        let csv_path = dir.join(format!("{}.csv", T::NAME));
+        let json_path = dir.join(format!("{}.json", T::NAME));
+        let mut csv = csv_writer(create(&csv_path)?);
+        let csv_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| EmitError::Csv { path, source }
+        };
+        csv.write_record(T::schema().iter().map(|f| f.name))
+            .map_err(csv_err(&csv_path))?;
+        let csv = csv
+            .into_inner()
+            .map_err(|e| csv_err(&csv_path)(csv::Error::from(e.into_error())))?;
+        let json = create(&json_path)?;
+        Ok(TableFiles {
+            csv_path,
+            csv,
+            json_path,
+            json,
+            json_empty: true,
+        })
+    }
+
+    /// Append one chunk's rendered rows (see [`render_table`]).
+    fn append(&mut self, (csv, json): &(Vec<u8>, Vec<u8>)) -> Result<(), EmitError> {
+        self.csv.write_all(csv).map_err(io_err(&self.csv_path))?;
+        // every rendered item starts with ",\n"; the first of the file opens the array
+        let json = match json.strip_prefix(b",\n") {
+            Some(rest) if self.json_empty => {
+                self.json_empty = false;
+                self.json
+                    .write_all(b"[\n")
+                    .map_err(io_err(&self.json_path))?;
+                rest
+            }
+            _ => json,
+        };
+        self.json.write_all(json).map_err(io_err(&self.json_path))
+    }
+
+    fn finish(mut self) -> Result<(), EmitError> {
+        let end: &[u8] = if self.json_empty { b"[]\n" } else { b"\n]\n" };
+        self.json.write_all(end).map_err(io_err(&self.json_path))?;
+        finish(&self.csv_path, self.csv)?;
+        finish(&self.json_path, self.json)
+    }
+}
+
+/// CSV records and JSON items (each starting with ",\n") of one chunk's rows.
+fn render_table<T: TableRow>(
+    rows: &[T],
+    opts: EmitOptions,
+    dir: &Path,
+) -> Result<(Vec<u8>, Vec<u8>), EmitError> {
+    let mut w = csv_writer(Vec::new());
+    let csv_err = |source| EmitError::Csv {
+        path: dir.join(format!("{}.csv", T::NAME)),
+        source,
+    };
+    csv_rows(&mut w, rows, opts).map_err(csv_err)?;
+    let csv = w
+        .into_inner()
+        .map_err(|e| csv_err(csv::Error::from(e.into_error())))?;
+    let mut json = Vec::new();
+    let mut buf = Vec::with_capacity(1024);
+    for r in rows {
+        json.extend_from_slice(b",\n");
+        write_pretty_item(&table::JsonRow(r), &mut buf, &mut json)
+            .map_err(io_err(&dir.join(format!("{}.json", T::NAME))))?;
+    }
+    Ok((csv, json))
+}
+
+/// One chunk made ready to append: its five tables rendered, and what the
+/// report needs from it.
+struct RenderedChunk {
+    tables: [(Vec<u8>, Vec<u8>); 5],
+    streamed: Streamed,
+}
+
+fn render_chunk(
+    ex: &Extracted,
+    wanted: &HashSet<&str>,
+    opts: EmitOptions,
+    dir: &Path,
+) -> Result<RenderedChunk, EmitError> {
+    let tables = [
+        render_table(&ex.nutrient_values, opts, dir)?,
+        render_table(&ex.dosages, opts, dir)?,
+        render_table(&ex.references, opts, dir)?,
+        render_table(&ex.citations, opts, dir)?,
+        render_table(&ex.forms, opts, dir)?,
+    ];
+    let mut streamed = Streamed {
+        counts: RowCounts::of(ex),
+        ..Default::default()
+    };
+    html::add_chart_marks(&mut streamed.chart, &ex.nutrient_values);
+    crate::reconcile::add_quotes(ex, wanted, &mut streamed.quotes);
+    Ok(RenderedChunk { tables, streamed })
+}
+
+/// Write the five row tables (CSV and JSON) into `dir` from `rows`, chunk by
+/// chunk: a batch of chunks is read and rendered in parallel (on the current
+/// rayon pool), then appended in order, so memory holds one batch, not the
+/// tables. Returns the row counts, the chart marks and the quotes of the
+/// `wanted` lines (`doc:line`) for the report.
+pub fn stream_tables(
+    dir: &Path,
+    rows: &dyn RowSource,
+    wanted: &HashSet<&str>,
+    opts: EmitOptions,
+) -> Result<Streamed, EmitError> {
+    let mut files = [
+        TableFiles::open::<NutrientValue>(dir)?,
+        TableFiles::open::<Dosage>(dir)?,
+        TableFiles::open::<Reference>(dir)?,
+        TableFiles::open::<Citation>(dir)?,
+        TableFiles::open::<FormMention>(dir)?,
+    ];
+    let mut streamed = Streamed::default();
+    let batch = (rayon::current_num_threads() * 8).max(16);
+    let n = rows.chunks();
+    let render = |start: usize| -> Vec<Result<RenderedChunk, EmitError>> {
+        (start..n.min(start + batch))
+            .into_par_iter()
+            .map(|i| render_chunk(&*rows.chunk(i)?, wanted, opts, dir))
+            .collect()
+    };
+    let mut append = |rendered: Vec<Result<RenderedChunk, EmitError>>| -> Result<(), EmitError> {
+        for r in rendered {
+            let r = r?;
+            for (f, t) in files.iter_mut().zip(&r.tables) {
+                f.append(t)?;
+            }
+            streamed.absorb(r.streamed);
+        }
+        Ok(())
+    };
+    // appending one batch overlaps with rendering the next
+    let mut pending = render(0);
+    for start in (batch..n).step_by(batch) {
+        let (done, next) = rayon::join(|| append(std::mem::take(&mut pending)), || render(start));
+        done?;
+        pending = next;
+    }
+    append(pending)?;
+    for f in files {
+        f.finish()?;
+    }
+    Ok(streamed)
+}
+
 /// One file of the output set to write.
 type Job<'a> = Box<dyn Fn() -> Result<(), EmitError> + Send + Sync + 'a>;
 
@@ -230,44 +474,63 @@ fn table_jobs<'a, T: TableRow + Sync>(
     ]
 }
 
-/// Write every file of the output set into `dir` (which must exist). The
-/// files are independent, so they are written in parallel (on the current
-/// rayon pool); their content does not depend on it.
-pub fn write_set(dir: &Path, ds: &Dataset, opts: EmitOptions) -> Result<(), EmitError> {
-    let ex = &ds.extracted;
-    let mut jobs: Vec<Job> = Vec::new();
-    // the largest first, so that the small ones fill in the gaps
-    jobs.extend(table_jobs(dir, &ex.forms, opts));
-    jobs.extend(table_jobs(dir, &ex.dosages, opts));
-    jobs.extend(table_jobs(dir, &ex.citations, opts));
-    jobs.extend(table_jobs(dir, &ex.references, opts));
-    jobs.extend(table_jobs(dir, &ex.nutrient_values, opts));
-    jobs.extend(table_jobs(dir, &ds.discrepancies, opts));
-    jobs.extend(table_jobs(dir, &ds.consensus, opts));
-    // The large text files are streamed: a report of a large corpus is
-    // hundreds of megabytes, and building it as one string doubled the peak.
-    jobs.push(Box::new(|| {
-        write_text_file(dir, "report.html", |w| html::write_report_html(ds, w))
-    }));
-    jobs.push(Box::new(|| {
-        write_text_file(dir, "report.md", |w| report::write_report_md(ds, w))
-    }));
-    jobs.push(Box::new(|| {
-        let path = dir.join("references.csl.json");
-        let w = csl::write_csl_json(&ex.references, create(&path)?).map_err(io_err(&path))?;
-        finish(&path, w)
-    }));
-    jobs.push(Box::new(|| {
-        write_text_file(dir, "references.bib", |w| {
-            bibtex::write_bibtex(&ex.references, w)
-        })
-    }));
-    jobs.push(Box::new(|| {
-        write_file(dir, "datapackage.json", &datapackage::datapackage_json())
-    }));
-    let results: Vec<Result<(), EmitError>> = jobs.par_iter().map(|j| j()).collect();
-    // the first failure in file order, whatever the thread timing
-    results.into_iter().collect()
+/// Write every file of the output set into `dir` (which must exist): the row
+/// tables from `rows` (see [`stream_tables`]), which also fills the report's
+/// row counts, chart marks and quotes in `ds`, then the rest from `ds`. The
+/// files after the row tables are independent and written in parallel (on the
+/// current rayon pool); their content does not depend on it.
+pub fn write_set(
+    dir: &Path,
+    ds: &mut Dataset,
+    rows: &dyn RowSource,
+    opts: EmitOptions,
+) -> Result<(), EmitError> {
+    // The files that need nothing from the row tables are written while the
+    // tables stream; the reports, which need their counts, chart marks and
+    // quotes, after.
+    let (streamed, first) = {
+        let ds = &*ds;
+        let mut jobs: Vec<Job> = Vec::new();
+        jobs.extend(table_jobs(dir, &ds.discrepancies, opts));
+        jobs.push(Box::new(|| {
+            let path = dir.join("references.csl.json");
+            let w = csl::write_csl_json(&ds.references, create(&path)?).map_err(io_err(&path))?;
+            finish(&path, w)
+        }));
+        jobs.push(Box::new(|| {
+            write_text_file(dir, "references.bib", |w| {
+                bibtex::write_bibtex(&ds.references, w)
+            })
+        }));
+        jobs.extend(table_jobs(dir, &ds.consensus, opts));
+        jobs.push(Box::new(|| {
+            write_file(dir, "datapackage.json", &datapackage::datapackage_json())
+        }));
+        rayon::join(
+            || {
+                let wanted = crate::reconcile::quoted_places(&ds.discrepancies);
+                stream_tables(dir, rows, &wanted, opts)
+            },
+            || -> Result<(), EmitError> {
+                let results: Vec<Result<(), EmitError>> = jobs.par_iter().map(|j| j()).collect();
+                // the first failure in file order, whatever the thread timing
+                results.into_iter().collect()
+            },
+        )
+    };
+    let streamed = streamed?;
+    first?;
+    ds.counts = streamed.counts;
+    ds.chart = streamed.chart;
+    ds.quotes = streamed.quotes;
+    let ds = &*ds;
+    // The reports are streamed: a report of a large corpus is hundreds of
+    // megabytes, and building it as one string doubled the peak.
+    let (html, md) = rayon::join(
+        || write_text_file(dir, "report.html", |w| html::write_report_html(ds, w)),
+        || write_text_file(dir, "report.md", |w| report::write_report_md(ds, w)),
+    );
+    html.and(md)
 }
 
 /// Prefixes of the work folders a run keeps beside `--out` (`.NAME.new-PID`
@@ -466,7 +729,8 @@ fn exchange(_a: &Path, _b: &Path) -> std::io::Result<bool> {
 pub fn write_outputs(
     out: &Path,
     raw: &Path,
-    ds: &Dataset,
+    ds: &mut Dataset,
+    rows: &dyn RowSource,
     opts: EmitOptions,
 ) -> Result<(), EmitError> {
     let out_abs = absolute(out);
@@ -492,7 +756,7 @@ pub fn write_outputs(
     // held until this function returns: tells other runs this folder is live
     let _lock = lock_dir(&tmp);
     let result = (|| {
-        write_set(&tmp, ds, opts)?;
+        write_set(&tmp, ds, rows, opts)?;
         if out_abs.is_dir() {
             carry_over(&out_abs, &tmp)?;
         }
@@ -645,6 +909,68 @@ mod tests {
         (vec![d.clone(), d], vec![r], vec![f])
     }
 
+    /// Rows in several chunks, as the spill hands them out.
+    struct Chunks(Vec<Extracted>);
+
+    impl RowSource for Chunks {
+        fn chunks(&self) -> usize {
+            self.0.len()
+        }
+        fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, EmitError> {
+            Ok(Cow::Borrowed(&self.0[i]))
+        }
+    }
+
+    #[test]
+    fn tables_streamed_in_chunks_equal_the_tables_written_at_once() {
+        let (d, r, f) = sample_rows();
+        let part = |k: usize| Extracted {
+            dosages: d.iter().take(k).cloned().collect(),
+            references: if k == 1 { r.clone() } else { Vec::new() },
+            forms: f.iter().cycle().take(k * 3).cloned().collect(),
+            ..Default::default()
+        };
+        // empty chunks first, between and last; a table empty in every chunk
+        let chunks: Vec<Extracted> = [0, 2, 0, 1, 0, 2, 0].into_iter().map(part).collect();
+        let whole = Extracted::concat(chunks.clone());
+        let opts = EmitOptions { excel_safe: true };
+        let t = tempfile::tempdir().unwrap();
+        let s = stream_tables(t.path(), &Chunks(chunks), &HashSet::new(), opts).unwrap();
+        let read = |name: &str| fs::read_to_string(t.path().join(name)).unwrap();
+        assert_eq!(
+            read("dosages.csv"),
+            csv_string(&whole.dosages, opts).unwrap()
+        );
+        assert_eq!(read("dosages.json"), json_string(&whole.dosages));
+        assert_eq!(read("forms.json"), json_string(&whole.forms));
+        assert_eq!(
+            read("references.csv"),
+            csv_string(&whole.references, opts).unwrap()
+        );
+        assert_eq!(read("nutrient_values.json"), "[]\n");
+        assert_eq!(
+            read("nutrient_values.csv"),
+            csv_string::<NutrientValue>(&[], opts).unwrap()
+        );
+        assert_eq!(s.counts, RowCounts::of(&whole));
+        assert_eq!(s.counts.total, [0, 5, 1, 0, 15]);
+        // a chunk that cannot be read fails the table, it is not skipped
+        struct Broken;
+        impl RowSource for Broken {
+            fn chunks(&self) -> usize {
+                3
+            }
+            fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, EmitError> {
+                match i {
+                    1 => Err(EmitError::OutContainsRaw("chunk 1".into())),
+                    _ => Ok(Cow::Owned(Extracted::default())),
+                }
+            }
+        }
+        let e = stream_tables(t.path(), &Broken, &HashSet::new(), opts).unwrap_err();
+        assert!(e.to_string().contains("chunk 1"), "{e}");
+    }
+
     #[test]
     fn streamed_json_is_what_the_value_tree_gave() {
         let (d, r, f) = sample_rows();
@@ -708,7 +1034,14 @@ mod tests {
         fs::create_dir_all(&out).unwrap();
         fs::write(out.join("notes.txt"), "mine").unwrap();
         fs::write(out.join("forms.csv"), "stale").unwrap();
-        write_outputs(&out, &raw, &Dataset::default(), EmitOptions::default()).unwrap();
+        write_outputs(
+            &out,
+            &raw,
+            &mut Dataset::default(),
+            &Extracted::default(),
+            EmitOptions::default(),
+        )
+        .unwrap();
         assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
         assert!(fs::read_to_string(out.join("forms.csv"))
             .unwrap()
@@ -720,8 +1053,13 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
             .collect();
         assert!(leftovers.is_empty());
-        assert!(
-            write_outputs(t.path(), &raw, &Dataset::default(), EmitOptions::default()).is_err()
-        );
+        assert!(write_outputs(
+            t.path(),
+            &raw,
+            &mut Dataset::default(),
+            &Extracted::default(),
+            EmitOptions::default()
+        )
+        .is_err());
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{Dataset, Discrepancy, Severity};
+use crate::model::{Dataset, Discrepancy, RowCounts, Severity};
 use crate::values::format_number;
 
 /// Longest quote shown in the report; longer lines are cut with "…".
@@ -24,27 +24,6 @@ fn cut(s: &str) -> String {
 /// Escape text for a Markdown table cell.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
-}
-
-/// Rows per table and document.
-fn per_doc_counts(ds: &Dataset) -> BTreeMap<String, [usize; 5]> {
-    let mut m: BTreeMap<String, [usize; 5]> = ds
-        .documents
-        .iter()
-        .map(|d| (d.id.clone(), [0; 5]))
-        .collect();
-    let ex = &ds.extracted;
-    let mut bump = |doc: &str, i: usize| {
-        if let Some(c) = m.get_mut(doc) {
-            c[i] += 1;
-        }
-    };
-    ex.nutrient_values.iter().for_each(|r| bump(&r.doc, 0));
-    ex.dosages.iter().for_each(|r| bump(&r.doc, 1));
-    ex.references.iter().for_each(|r| bump(&r.doc, 2));
-    ex.citations.iter().for_each(|r| bump(&r.doc, 3));
-    ex.forms.iter().for_each(|r| bump(&r.doc, 4));
-    m
 }
 
 fn write_discrepancy(out: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
@@ -77,7 +56,6 @@ pub fn report_md(ds: &Dataset) -> String {
 /// Write the report as Markdown into `o`, piece by piece: on a large corpus
 /// the report is hundreds of megabytes, which need not be held at once.
 pub fn write_report_md(ds: &Dataset, o: &mut impl Write) {
-    let ex = &ds.extracted;
     let _ = writeln!(o, "# nutripipe report\n");
     let _ = writeln!(o, "## Summary\n");
     let _ = writeln!(
@@ -88,15 +66,11 @@ pub fn write_report_md(ds: &Dataset, o: &mut impl Write) {
         ds.discrepancies.len()
     );
     let _ = writeln!(o, "| table | rows |\n|---|---:|");
-    for (name, n) in [
-        ("nutrient_values", ex.nutrient_values.len()),
-        ("dosages", ex.dosages.len()),
-        ("references", ex.references.len()),
-        ("citations", ex.citations.len()),
-        ("forms", ex.forms.len()),
+    let tables = RowCounts::TABLES.into_iter().zip(ds.counts.total);
+    for (name, n) in tables.chain([
         ("food_consensus", ds.consensus.len()),
         ("discrepancies", ds.discrepancies.len()),
-    ] {
+    ]) {
         let _ = writeln!(o, "| {name} | {n} |");
     }
     let _ = writeln!(o, "\n### Documents\n");
@@ -104,9 +78,8 @@ pub fn write_report_md(ds: &Dataset, o: &mut impl Write) {
         o,
         "| doc | file | lang | lines | encoding | nutrient_values | dosages | references | citations | forms |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|"
     );
-    let counts = per_doc_counts(ds);
     for d in &ds.documents {
-        let c = counts.get(&d.id).copied().unwrap_or_default();
+        let c = ds.counts.per_doc.get(&d.id).copied().unwrap_or_default();
         let _ = writeln!(
             o,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",

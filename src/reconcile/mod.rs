@@ -7,7 +7,7 @@ pub mod citations;
 pub mod consensus;
 pub mod values;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::model::{Discrepancy, Extracted, FoodConsensus};
 
@@ -41,15 +41,48 @@ pub fn reconcile(
     Ok((consensus, discrepancies))
 }
 
+/// Drop from `ex` what [`reconcile`] does not read, so that a large corpus's
+/// rows can wait for it in memory while the full rows are parked on disk
+/// ([`crate::spill`]) until emit: the quotes of food values and doses, the
+/// doses' co-nutrients, the markers' sentence contexts (the audit reads their
+/// wider `span`) and the form mentions. `reconcile` gives the same results on
+/// the rows this leaves (tested on the sources in `tests/`).
+pub fn keep_for_reconcile(ex: &mut Extracted) {
+    for v in &mut ex.nutrient_values {
+        v.quote = String::new();
+    }
+    for d in &mut ex.dosages {
+        d.quote = String::new();
+        d.co_nutrients = Vec::new();
+    }
+    for c in &mut ex.citations {
+        c.context = String::new();
+    }
+    ex.forms = Vec::new();
+}
+
+/// The `doc:line` places the discrepancies point at (their `where`): the lines
+/// the report quotes.
+pub fn quoted_places(discrepancies: &[Discrepancy]) -> HashSet<&str> {
+    discrepancies
+        .iter()
+        .flat_map(|d| d.r#where.iter().map(String::as_str))
+        .collect()
+}
+
 /// Source text of the lines the discrepancies point at (their `where`,
 /// `doc:line`), for quoting in the report. Only those lines are kept: a copy
 /// of every row's line would double the memory of a large run.
 pub fn quotes(ex: &Extracted, discrepancies: &[Discrepancy]) -> BTreeMap<String, String> {
-    let wanted: std::collections::HashSet<&str> = discrepancies
-        .iter()
-        .flat_map(|d| d.r#where.iter().map(String::as_str))
-        .collect();
     let mut m = BTreeMap::new();
+    add_quotes(ex, &quoted_places(discrepancies), &mut m);
+    m
+}
+
+/// Add to `m` the source text of the `wanted` lines (`doc:line`) found in the
+/// rows of `ex` (one document's or many; the first row met quoting a line wins:
+/// food values, doses, reference entries, markers).
+pub fn add_quotes(ex: &Extracted, wanted: &HashSet<&str>, m: &mut BTreeMap<String, String>) {
     let mut key = String::new();
     let mut take = |doc: &str, line: usize, text: &str| {
         use std::fmt::Write;
@@ -71,5 +104,4 @@ pub fn quotes(ex: &Extracted, discrepancies: &[Discrepancy]) -> BTreeMap<String,
     for c in &ex.citations {
         take(&c.doc, c.line, &c.context);
     }
-    m
 }

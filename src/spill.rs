@@ -1,0 +1,315 @@
+//! Rows parked on disk between extraction and emit.
+//!
+//! A large corpus yields rows in proportion to its size (~800 000 rows for
+//! 200 MB of text), and most of what they hold — quotes, form mentions,
+//! marker contexts — is needed only when the tables are written. Each
+//! document's normalised rows are therefore written here as soon as they are
+//! extracted, in a compact binary form (`postcard`: exact `f64` bits, no
+//! field names), and read back one document group at a time by emit. Only
+//! what reconcile reads stays in memory (see [`crate::reconcile::keep_for_reconcile`]).
+//!
+//! The spill is one temporary file beside the output folder (same file system
+//! as the outputs, so no other disk has to have room for it). On Unix it is
+//! unlinked as soon as it is created: a run that is killed leaves nothing
+//! behind. Elsewhere it is removed when the [`Spill`] is dropped.
+
+use std::borrow::Cow;
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use thiserror::Error;
+
+use crate::emit::{EmitError, RowSource};
+use crate::model::Extracted;
+
+/// Why rows could not be parked or read back.
+#[derive(Debug, Error)]
+pub enum SpillError {
+    #[error("cannot use the spill file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot encode the rows of a document for the spill file: {0}")]
+    Encode(postcard::Error),
+    #[error("the spill file {path} holds a damaged entry at byte {offset}: {source}")]
+    Decode {
+        path: PathBuf,
+        offset: u64,
+        source: postcard::Error,
+    },
+}
+
+/// Where one document's rows lie in the spill file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    offset: u64,
+    len: u64,
+}
+
+/// An append-only file of encoded [`Extracted`] parts; safe to write and
+/// read from several threads at once (positional I/O, no shared cursor).
+#[derive(Debug)]
+pub struct Spill {
+    file: File,
+    path: PathBuf,
+    /// End of the reserved part of the file: the offset of the next entry.
+    end: AtomicU64,
+    /// Removed on drop (platforms where an open file cannot be unlinked).
+    remove_on_drop: bool,
+}
+
+impl Spill {
+    /// A new, empty spill file in `dir` (which must exist).
+    pub fn create_in(dir: &Path) -> Result<Spill, SpillError> {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let path = dir.join(format!(
+            ".nutripipe-spill-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|source| SpillError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        // An open file stays usable after its name is gone (Unix), so a
+        // killed run cannot leave the spill behind.
+        let remove_on_drop = !(cfg!(unix) && fs::remove_file(&path).is_ok());
+        Ok(Spill {
+            file,
+            path,
+            end: AtomicU64::new(0),
+            remove_on_drop,
+        })
+    }
+
+    fn io(&self) -> impl FnOnce(std::io::Error) -> SpillError + '_ {
+        move |source| SpillError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Park one document's rows; the slot reads them back.
+    pub fn put(&self, ex: &Extracted) -> Result<Slot, SpillError> {
+        let bytes = postcard::to_stdvec(ex).map_err(SpillError::Encode)?;
+        let len = bytes.len() as u64;
+        let offset = self.end.fetch_add(len, Ordering::Relaxed);
+        write_all_at(&self.file, &bytes, offset).map_err(self.io())?;
+        Ok(Slot { offset, len })
+    }
+
+    /// The rows parked at `slot`.
+    pub fn get(&self, slot: Slot) -> Result<Extracted, SpillError> {
+        let len = usize::try_from(slot.len).map_err(|_| {
+            self.io()(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "entry larger than memory",
+            ))
+        })?;
+        let mut buf = vec![0u8; len];
+        read_exact_at(&self.file, &mut buf, slot.offset).map_err(self.io())?;
+        postcard::from_bytes(&buf).map_err(|source| SpillError::Decode {
+            path: self.path.clone(),
+            offset: slot.offset,
+            source,
+        })
+    }
+
+    /// Bytes parked so far.
+    pub fn size(&self) -> u64 {
+        self.end.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        if self.remove_on_drop {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The parked rows as emit reads them: chunks of slots, each chunk the parts
+/// of one document id (usually one file; files that differ only in their
+/// extension share an id), the chunks in document-id order.
+#[derive(Debug)]
+pub struct SpillRows<'a> {
+    spill: &'a Spill,
+    chunks: Vec<Vec<Slot>>,
+}
+
+impl<'a> SpillRows<'a> {
+    /// `parts`: every parked document as (document id, slot), in any order;
+    /// parts with the same id keep their order.
+    pub fn new(spill: &'a Spill, mut parts: Vec<(String, Slot)>) -> SpillRows<'a> {
+        parts.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut chunks: Vec<Vec<Slot>> = Vec::new();
+        let mut last: Option<String> = None;
+        for (doc, slot) in parts {
+            match (&last, chunks.last_mut()) {
+                (Some(l), Some(c)) if *l == doc => c.push(slot),
+                _ => {
+                    chunks.push(vec![slot]);
+                    last = Some(doc);
+                }
+            }
+        }
+        SpillRows { spill, chunks }
+    }
+}
+
+impl RowSource for SpillRows<'_> {
+    fn chunks(&self) -> usize {
+        self.chunks.len()
+    }
+
+    fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, EmitError> {
+        let slots = self.chunks.get(i).map(Vec::as_slice).unwrap_or_default();
+        let parts = slots
+            .iter()
+            .map(|s| self.spill.get(*s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut ex = Extracted::concat(parts);
+        if slots.len() > 1 {
+            // rows of one id from several files interleave by line
+            crate::normalize::sort_rows(&mut ex);
+        }
+        Ok(Cow::Owned(ex))
+    }
+}
+
+#[cfg(unix)]
+fn write_all_at(f: &File, buf: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(f, buf, offset)
+}
+
+#[cfg(unix)]
+fn read_exact_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, offset)
+}
+
+#[cfg(windows)]
+fn write_all_at(f: &File, mut buf: &[u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = f.seek_write(buf, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        buf = &buf[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_exact_at(f: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = f.seek_read(buf, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Citation, Dosage, FormMention, Lang, NutrientValue, Qualifier};
+
+    fn part(doc: &str, n: usize) -> Extracted {
+        Extracted {
+            nutrient_values: (0..n)
+                .map(|i| NutrientValue {
+                    doc: doc.into(),
+                    line: i,
+                    quote: format!("Natto (1 tablespoon)~{i}00 mcg — “{doc}”"),
+                    lang: Lang::Nl,
+                    qualifier: Qualifier::UpTo,
+                    amount_min: f64::NAN,
+                    amount_max: f64::INFINITY,
+                    value_ug_min: Some(-0.0),
+                    value_ug_max: None,
+                    ..Default::default()
+                })
+                .collect(),
+            dosages: vec![Dosage {
+                co_nutrients: vec!["vitamin D3".into(), "calcium".into()],
+                times_per_day: None,
+                ..Default::default()
+            }],
+            citations: vec![Citation {
+                span: "x".repeat(1000),
+                malformed: true,
+                ..Default::default()
+            }],
+            forms: vec![FormMention::default(); n],
+            ..Default::default()
+        }
+    }
+
+    /// `PartialEq` cannot compare NaN; the debug form can, bit for bit enough here.
+    fn same(a: &Extracted, b: &Extracted) -> bool {
+        format!("{a:?}") == format!("{b:?}")
+    }
+
+    #[test]
+    fn parts_come_back_exactly_whatever_the_order_of_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::create_in(dir.path()).unwrap();
+        let parts: Vec<Extracted> = (0..20).map(|i| part(&format!("d{i}"), i)).collect();
+        let slots: Vec<Slot> = parts.iter().map(|p| spill.put(p).unwrap()).collect();
+        for i in (0..20).rev() {
+            let back = spill.get(slots[i]).unwrap();
+            assert!(same(&back, &parts[i]), "part {i}");
+            assert!(back.nutrient_values.iter().all(|v| v.amount_min.is_nan()));
+        }
+        assert!(spill.size() > 0);
+    }
+
+    #[test]
+    fn parallel_writers_get_disjoint_slots() {
+        use rayon::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::create_in(dir.path()).unwrap();
+        let parts: Vec<Extracted> = (0..64).map(|i| part(&format!("d{i}"), i % 7)).collect();
+        let slots: Vec<Slot> = parts.par_iter().map(|p| spill.put(p).unwrap()).collect();
+        let back: Vec<Extracted> = slots.par_iter().map(|s| spill.get(*s).unwrap()).collect();
+        for (a, b) in back.iter().zip(&parts) {
+            assert!(same(a, b));
+        }
+    }
+
+    #[test]
+    fn leaves_nothing_behind_and_reports_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let spill = Spill::create_in(dir.path()).unwrap();
+            let slot = spill.put(&part("a", 3)).unwrap();
+            // a slot that points into the middle of an entry does not decode
+            // into rows silently: it is an error that names the file
+            let bad = Slot {
+                offset: slot.offset + 1,
+                len: 3,
+            };
+            assert!(matches!(spill.get(bad), Err(SpillError::Decode { .. })));
+            let past_end = Slot {
+                offset: spill.size() + 10,
+                len: 5,
+            };
+            assert!(matches!(spill.get(past_end), Err(SpillError::Io { .. })));
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
