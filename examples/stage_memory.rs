@@ -107,7 +107,7 @@ fn main() -> anyhow::Result<()> {
         // as `run` does: normalised per document, parked, reduced
         let mut ex = normalize::normalize(extract::extract_document(&doc));
         slots.push((summary.id.clone(), spill.put(&ex)?));
-        reconcile::keep_for_reconcile(&mut ex);
+        reconcile::keep_for_corpus_checks(&mut ex);
         parts.push(ex);
         ds.documents.push(summary);
     }
@@ -134,8 +134,15 @@ fn main() -> anyhow::Result<()> {
             .map(|(c, d)| c.len() + d.len())
             .unwrap_or(0)
     });
-    probe("audit_citations", &|| {
-        reconcile::citations::audit_citations(&ex.references, &ex.citations).len()
+    let rows = SpillRows::new(&spill, slots);
+    let known = reconcile::citations::KnownJournals::of(&ex.references);
+    probe("audit_lists", &|| {
+        reconcile::citations::audit_lists(&ex.references).len()
+    });
+    probe("audit_markers", &|| {
+        reconcile::reconcile_documents(&rows, &known, |_, _| ())
+            .map(|(d, _)| d.len())
+            .unwrap_or(0)
     });
     probe("dose_conflicts", &|| {
         reconcile::values::dose_conflicts(&ex.dosages).len()
@@ -147,7 +154,9 @@ fn main() -> anyhow::Result<()> {
         reconcile::values::implausible_values(&ex.dosages, &ex.nutrient_values).len()
     });
     mark("families");
-    let (consensus, discrepancies) = reconcile::reconcile(&ex)?;
+    let (consensus, mut discrepancies) = reconcile::reconcile_corpus(&ex)?;
+    discrepancies.extend(reconcile::reconcile_documents(&rows, &known, |_, _| ())?.0);
+    reconcile::sort_discrepancies(&mut discrepancies);
     mark("reconcile");
     println!(
         "kept for reconcile (full rows on disk: {:.1} MB):",
@@ -157,20 +166,19 @@ fn main() -> anyhow::Result<()> {
         nutrient_values,
         dosages,
         references,
-        citations,
         ..
     } = ex;
     cost("nutrient_values", nutrient_values.len(), nutrient_values);
     cost("dosages", dosages.len(), dosages);
-    cost("citations", citations.len(), citations);
     ds.references = references;
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
-    let rows = SpillRows::new(&spill, slots);
+    emit::prepare_report(&mut ds, &rows)?;
+    mark("report parts");
     emit::write_outputs(
         &out.path().join("out"),
         &raw,
-        &mut ds,
+        &ds,
         &rows,
         EmitOptions::default(),
     )?;

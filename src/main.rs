@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use nutripipe::cache::{self, Cache};
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
+use nutripipe::reconcile::citations::KnownJournals;
 use nutripipe::spill::{Slot, Spill, SpillError, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
@@ -237,7 +238,7 @@ fn park(
     let mut ex = normalize::normalize(extracted);
     warnings.append(&mut ex.warnings);
     let slot = spill.put(&ex)?;
-    reconcile::keep_for_reconcile(&mut ex);
+    reconcile::keep_for_corpus_checks(&mut ex);
     Ok(Parked {
         summary,
         warnings,
@@ -424,22 +425,44 @@ fn run(args: &RunArgs) -> Result<()> {
 
     let sp = spinner("reconcile", visible);
     timings.mark("normalize");
-    let (consensus, discrepancies) = pool.install(|| reconcile::reconcile(&kept))?;
-    sp.finish_and_clear();
-    timings.mark("reconcile");
+    // First the cross-document checks on the rows kept in memory; then the
+    // marker checks, which read each document's rows back from the spill and,
+    // while a document is in memory, take from it what the report needs
+    // (row counts, chart values, the lines the findings point at).
+    let known = KnownJournals::of(&kept.references);
+    let (consensus, mut discrepancies) = pool.install(|| reconcile::reconcile_corpus(&kept))?;
     ds.references = std::mem::take(&mut kept.references);
     drop(kept);
+    let rows = SpillRows::new(&spill, slots);
+    let (markers, parts) = {
+        let corpus_places = reconcile::quoted_places(&discrepancies);
+        pool.install(|| {
+            reconcile::reconcile_documents(&rows, &known, |ex, found| {
+                let own = reconcile::quoted_places(found);
+                let wanted = |k: &str| corpus_places.contains(k) || own.contains(k);
+                emit::ReportParts::of(ex, &wanted)
+            })
+        })?
+    };
+    discrepancies.extend(markers);
+    reconcile::sort_discrepancies(&mut discrepancies);
+    let mut report = emit::ReportParts::default();
+    for p in parts {
+        report.absorb(p);
+    }
+    report.fill(&mut ds);
+    sp.finish_and_clear();
+    timings.mark("reconcile");
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
     ds.warnings = warnings;
 
     let sp = spinner("write", visible);
-    let rows = SpillRows::new(&spill, slots);
     pool.install(|| {
         emit::write_outputs(
             &args.out,
             &args.raw,
-            &mut ds,
+            &ds,
             &rows,
             EmitOptions {
                 excel_safe: args.excel_safe,

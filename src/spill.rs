@@ -6,7 +6,8 @@
 //! document's normalised rows are therefore written here as soon as they are
 //! extracted, in a compact binary form (`postcard`: exact `f64` bits, no
 //! field names), and read back one document group at a time by emit. Only
-//! what reconcile reads stays in memory (see [`crate::reconcile::keep_for_reconcile`]).
+//! what the cross-document checks read stays in memory (see
+//! [`crate::reconcile::keep_for_corpus_checks`]).
 //!
 //! The spill is one temporary file beside the output folder (same file system
 //! as the outputs, so no other disk has to have room for it). On Unix it is
@@ -20,7 +21,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
 
-use crate::emit::{EmitError, RowSource};
 use crate::model::Extracted;
 
 /// Why rows could not be parked or read back.
@@ -136,6 +136,28 @@ impl Drop for Spill {
     }
 }
 
+/// Where the row tables come from, in output order: chunks of whole
+/// documents — all rows of a document id in one chunk, normalised and in
+/// table order, the chunks in document order — so that the per-document
+/// checks and emit can read them one chunk at a time.
+pub trait RowSource: Sync {
+    /// Number of chunks.
+    fn chunks(&self) -> usize;
+    /// The rows of chunk `i` (`i < chunks()`).
+    fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, SpillError>;
+}
+
+/// Rows already in memory: one chunk.
+impl RowSource for Extracted {
+    fn chunks(&self) -> usize {
+        1
+    }
+
+    fn chunk(&self, _: usize) -> Result<Cow<'_, Extracted>, SpillError> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
 /// The parked rows as emit reads them: chunks of slots, each chunk the parts
 /// of one document id (usually one file; files that differ only in their
 /// extension share an id), the chunks in document-id order.
@@ -170,7 +192,7 @@ impl RowSource for SpillRows<'_> {
         self.chunks.len()
     }
 
-    fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, EmitError> {
+    fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, SpillError> {
         let slots = self.chunks.get(i).map(Vec::as_slice).unwrap_or_default();
         let parts = slots
             .iter()

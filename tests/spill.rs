@@ -50,7 +50,8 @@ fn write_in_memory(raw: &Path, out: &Path) {
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
     ds.references = ex.references.clone();
-    emit::write_outputs(out, raw, &mut ds, &ex, EmitOptions::default()).unwrap();
+    emit::prepare_report(&mut ds, &ex).unwrap();
+    emit::write_outputs(out, raw, &ds, &ex, EmitOptions::default()).unwrap();
 }
 
 /// `nutripipe run` on `raw` (rows parked in the spill, reconciled on what is
@@ -97,19 +98,30 @@ fn files_sharing_a_document_id_are_interleaved_as_in_memory() {
 }
 
 #[test]
-fn reconcile_reads_nothing_that_keep_for_reconcile_drops() {
+fn the_corpus_checks_read_nothing_that_is_not_kept_and_markers_are_per_document() {
     let (docs, _) = extract_all(&raw_dir());
-    let full = normalize::normalize(Extracted::concat(
-        docs.into_iter().map(|(_, ex)| ex).collect(),
-    ));
+    let parts: Vec<Extracted> = docs.into_iter().map(|(_, ex)| ex).collect();
+    let full = normalize::normalize(Extracted::concat(parts.clone()));
     let mut kept = full.clone();
-    reconcile::keep_for_reconcile(&mut kept);
+    reconcile::keep_for_corpus_checks(&mut kept);
     assert!(kept.forms.is_empty() && !full.forms.is_empty());
+    assert!(kept.citations.is_empty() && !full.citations.is_empty());
     assert!(kept.nutrient_values.iter().all(|v| v.quote.is_empty()));
     let (a, b) = (
-        reconcile::reconcile(&full).unwrap(),
-        reconcile::reconcile(&kept).unwrap(),
+        reconcile::reconcile_corpus(&full).unwrap(),
+        reconcile::reconcile_corpus(&kept).unwrap(),
     );
     assert!(!a.1.is_empty(), "the sources have discrepancies to compare");
     assert_eq!(a, b);
+    // the marker checks, one document at a time, find what they find at once
+    let known = reconcile::citations::KnownJournals::of(&full.references);
+    let mut at_once = reconcile::reconcile_document(&full, &known);
+    let mut one_by_one: Vec<_> = parts
+        .into_iter()
+        .flat_map(|p| reconcile::reconcile_document(&normalize::normalize(p), &known))
+        .collect();
+    assert!(!at_once.is_empty());
+    reconcile::sort_discrepancies(&mut at_once);
+    reconcile::sort_discrepancies(&mut one_by_one);
+    assert_eq!(at_once, one_by_one);
 }

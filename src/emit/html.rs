@@ -81,7 +81,10 @@ fn chart_rows(ds: &Dataset) -> BTreeMap<&str, Vec<ChartRow<'_>>> {
     out
 }
 
-fn chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>) -> String {
+/// Write the chart of `rows` into `s` (nothing when no value is positive).
+/// Written piece by piece: one nutrient's chart of a large corpus holds a
+/// mark and its tooltip per food value.
+fn write_chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>, s: &mut impl Write) {
     let (left, right, top, row_h) = (250.0, 30.0, 30.0, 24.0);
     let width = 900.0;
     let plot_w = width - left - right;
@@ -94,7 +97,7 @@ fn chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>) -> String {
         (a.min(x), b.max(x))
     });
     if !lo.is_finite() {
-        return String::new();
+        return;
     }
     let (e0, mut e1) = (lo.log10().floor(), hi.log10().ceil());
     if e1 <= e0 {
@@ -102,7 +105,6 @@ fn chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>) -> String {
     }
     let x = |v: f64| left + (v.max(10f64.powf(e0)).log10() - e0) / (e1 - e0) * plot_w;
     let height = top + rows.len() as f64 * row_h + 30.0;
-    let mut s = String::new();
     let _ = write!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">"#
@@ -165,8 +167,7 @@ fn chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>) -> String {
             );
         }
     }
-    s.push_str("</svg>");
-    s
+    let _ = s.write_str("</svg>");
 }
 
 fn discrepancy_html(o: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
@@ -248,13 +249,14 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
         let _ = o.write_str("<p>No food values.</p>\n");
     }
     for (nutrient, rows) in &charts {
-        let _ = writeln!(
+        let _ = write!(
             o,
-            "<figure class=\"chart\" data-nutrient=\"{}\"><figcaption>{}</figcaption>{}</figure>",
+            "<figure class=\"chart\" data-nutrient=\"{}\"><figcaption>{}</figcaption>",
             esc(nutrient),
             esc(nutrient),
-            chart_svg(rows, &doc_colors)
         );
+        write_chart_svg(rows, &doc_colors, o);
+        let _ = o.write_str("</figure>\n");
     }
 
     let _ = o.write_str("<h2>Discrepancies</h2>\n");

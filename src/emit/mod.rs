@@ -13,7 +13,7 @@ pub mod report;
 pub mod table;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufWriter, Write};
 
@@ -26,6 +26,7 @@ use crate::model::{
     ChartMarks, Citation, Dataset, Dosage, Extracted, FormMention, NutrientValue, Reference,
     RowCounts,
 };
+use crate::spill::{RowSource, SpillError};
 use table::TableRow;
 
 /// Why the outputs could not be written.
@@ -245,38 +246,32 @@ fn write_json_file<T: TableRow>(dir: &Path, rows: &[T]) -> Result<(), EmitError>
     finish(&path, w)
 }
 
-/// Where the five row tables come from (nutrient_values, dosages, references,
-/// citations, forms), in output order: chunks of whole documents — all rows of
-/// a document id in one chunk, normalised and in table order, the chunks in
-/// document order — so that emit can write them one chunk at a time.
-pub trait RowSource: Sync {
-    /// Number of chunks.
-    fn chunks(&self) -> usize;
-    /// The rows of chunk `i` (`i < chunks()`).
-    fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, EmitError>;
-}
-
-/// Rows already in memory: one chunk.
-impl RowSource for Extracted {
-    fn chunks(&self) -> usize {
-        1
-    }
-
-    fn chunk(&self, _: usize) -> Result<Cow<'_, Extracted>, EmitError> {
-        Ok(Cow::Borrowed(self))
-    }
-}
-
-/// What writing the row tables gathers for the report.
+/// What the report needs from the row tables — rows per table and document,
+/// the chart's food values, the quoted source lines — gathered one chunk of
+/// rows at a time (see [`ReportParts::of`]) and put into the [`Dataset`] with
+/// [`ReportParts::fill`].
 #[derive(Debug, Default)]
-pub struct Streamed {
+pub struct ReportParts {
     pub counts: RowCounts,
     pub chart: ChartMarks,
     pub quotes: BTreeMap<String, String>,
 }
 
-impl Streamed {
-    fn absorb(&mut self, other: Streamed) {
+impl ReportParts {
+    /// The parts of one chunk (or of all rows): quotes of the lines (`doc:line`)
+    /// `wanted` accepts.
+    pub fn of(ex: &Extracted, wanted: &dyn Fn(&str) -> bool) -> ReportParts {
+        let mut p = ReportParts {
+            counts: RowCounts::of(ex),
+            ..Default::default()
+        };
+        html::add_chart_marks(&mut p.chart, &ex.nutrient_values);
+        crate::reconcile::add_quotes(ex, wanted, &mut p.quotes);
+        p
+    }
+
+    /// Add the parts of the next chunk.
+    pub fn absorb(&mut self, other: ReportParts) {
         for (doc, c) in other.counts.per_doc {
             let mine = self.counts.per_doc.entry(doc).or_default();
             for (a, b) in mine.iter_mut().zip(c) {
@@ -293,6 +288,33 @@ impl Streamed {
             self.quotes.entry(k).or_insert(q);
         }
     }
+
+    pub fn fill(self, ds: &mut Dataset) {
+        ds.counts = self.counts;
+        ds.chart = self.chart;
+        ds.quotes = self.quotes;
+    }
+}
+
+/// Fill the report's parts of `ds` from `rows` in one pass, quoting the lines
+/// its discrepancies point at. (`run` gathers them while it audits the
+/// markers, which reads every chunk anyway.)
+pub fn prepare_report(ds: &mut Dataset, rows: &dyn RowSource) -> Result<(), SpillError> {
+    let parts = {
+        let wanted = crate::reconcile::quoted_places(&ds.discrepancies);
+        let wanted = |k: &str| wanted.contains(k);
+        let found = (0..rows.chunks())
+            .into_par_iter()
+            .map(|i| Ok(ReportParts::of(&*rows.chunk(i)?, &wanted)))
+            .collect::<Result<Vec<_>, SpillError>>()?;
+        let mut all = ReportParts::default();
+        for p in found {
+            all.absorb(p);
+        }
+        all
+    };
+    parts.fill(ds);
+    Ok(())
 }
 
 /// The CSV and JSON files of one row table, filled chunk by chunk.
@@ -379,46 +401,24 @@ fn render_table<T: TableRow>(
     Ok((csv, json))
 }
 
-/// One chunk made ready to append: its five tables rendered, and what the
-/// report needs from it.
-struct RenderedChunk {
-    tables: [(Vec<u8>, Vec<u8>); 5],
-    streamed: Streamed,
-}
-
-fn render_chunk(
-    ex: &Extracted,
-    wanted: &HashSet<&str>,
-    opts: EmitOptions,
-    dir: &Path,
-) -> Result<RenderedChunk, EmitError> {
-    let tables = [
+fn render_chunk(ex: &Extracted, opts: EmitOptions, dir: &Path) -> Result<Rendered, EmitError> {
+    Ok([
         render_table(&ex.nutrient_values, opts, dir)?,
         render_table(&ex.dosages, opts, dir)?,
         render_table(&ex.references, opts, dir)?,
         render_table(&ex.citations, opts, dir)?,
         render_table(&ex.forms, opts, dir)?,
-    ];
-    let mut streamed = Streamed {
-        counts: RowCounts::of(ex),
-        ..Default::default()
-    };
-    html::add_chart_marks(&mut streamed.chart, &ex.nutrient_values);
-    crate::reconcile::add_quotes(ex, wanted, &mut streamed.quotes);
-    Ok(RenderedChunk { tables, streamed })
+    ])
 }
+
+/// One chunk's five tables, rendered.
+type Rendered = [(Vec<u8>, Vec<u8>); 5];
 
 /// Write the five row tables (CSV and JSON) into `dir` from `rows`, chunk by
 /// chunk: a batch of chunks is read and rendered in parallel (on the current
-/// rayon pool), then appended in order, so memory holds one batch, not the
-/// tables. Returns the row counts, the chart marks and the quotes of the
-/// `wanted` lines (`doc:line`) for the report.
-pub fn stream_tables(
-    dir: &Path,
-    rows: &dyn RowSource,
-    wanted: &HashSet<&str>,
-    opts: EmitOptions,
-) -> Result<Streamed, EmitError> {
+/// rayon pool), then appended in order while the next batch renders, so
+/// memory holds two batches, not the tables.
+pub fn stream_tables(dir: &Path, rows: &dyn RowSource, opts: EmitOptions) -> Result<(), EmitError> {
     let mut files = [
         TableFiles::open::<NutrientValue>(dir)?,
         TableFiles::open::<Dosage>(dir)?,
@@ -426,22 +426,19 @@ pub fn stream_tables(
         TableFiles::open::<Citation>(dir)?,
         TableFiles::open::<FormMention>(dir)?,
     ];
-    let mut streamed = Streamed::default();
     let batch = (rayon::current_num_threads() * 8).max(16);
     let n = rows.chunks();
-    let render = |start: usize| -> Vec<Result<RenderedChunk, EmitError>> {
+    let render = |start: usize| -> Vec<Result<Rendered, EmitError>> {
         (start..n.min(start + batch))
             .into_par_iter()
-            .map(|i| render_chunk(&*rows.chunk(i)?, wanted, opts, dir))
+            .map(|i| render_chunk(&*rows.chunk(i)?, opts, dir))
             .collect()
     };
-    let mut append = |rendered: Vec<Result<RenderedChunk, EmitError>>| -> Result<(), EmitError> {
+    let mut append = |rendered: Vec<Result<Rendered, EmitError>>| -> Result<(), EmitError> {
         for r in rendered {
-            let r = r?;
-            for (f, t) in files.iter_mut().zip(&r.tables) {
+            for (f, t) in files.iter_mut().zip(&r?) {
                 f.append(t)?;
             }
-            streamed.absorb(r.streamed);
         }
         Ok(())
     };
@@ -456,7 +453,7 @@ pub fn stream_tables(
     for f in files {
         f.finish()?;
     }
-    Ok(streamed)
+    Ok(())
 }
 
 /// One file of the output set to write.
@@ -475,62 +472,45 @@ fn table_jobs<'a, T: TableRow + Sync>(
 }
 
 /// Write every file of the output set into `dir` (which must exist): the row
-/// tables from `rows` (see [`stream_tables`]), which also fills the report's
-/// row counts, chart marks and quotes in `ds`, then the rest from `ds`. The
-/// files after the row tables are independent and written in parallel (on the
-/// current rayon pool); their content does not depend on it.
+/// tables from `rows` (see [`stream_tables`]), the rest from `ds`, whose
+/// report parts must be filled ([`prepare_report`]). The files are
+/// independent, so they are written in parallel (on the current rayon pool);
+/// their content does not depend on it.
 pub fn write_set(
     dir: &Path,
-    ds: &mut Dataset,
+    ds: &Dataset,
     rows: &dyn RowSource,
     opts: EmitOptions,
 ) -> Result<(), EmitError> {
-    // The files that need nothing from the row tables are written while the
-    // tables stream; the reports, which need their counts, chart marks and
-    // quotes, after.
-    let (streamed, first) = {
-        let ds = &*ds;
-        let mut jobs: Vec<Job> = Vec::new();
-        jobs.extend(table_jobs(dir, &ds.discrepancies, opts));
-        jobs.push(Box::new(|| {
-            let path = dir.join("references.csl.json");
-            let w = csl::write_csl_json(&ds.references, create(&path)?).map_err(io_err(&path))?;
-            finish(&path, w)
-        }));
-        jobs.push(Box::new(|| {
-            write_text_file(dir, "references.bib", |w| {
-                bibtex::write_bibtex(&ds.references, w)
-            })
-        }));
-        jobs.extend(table_jobs(dir, &ds.consensus, opts));
-        jobs.push(Box::new(|| {
-            write_file(dir, "datapackage.json", &datapackage::datapackage_json())
-        }));
-        rayon::join(
-            || {
-                let wanted = crate::reconcile::quoted_places(&ds.discrepancies);
-                stream_tables(dir, rows, &wanted, opts)
-            },
-            || -> Result<(), EmitError> {
-                let results: Vec<Result<(), EmitError>> = jobs.par_iter().map(|j| j()).collect();
-                // the first failure in file order, whatever the thread timing
-                results.into_iter().collect()
-            },
-        )
-    };
-    let streamed = streamed?;
-    first?;
-    ds.counts = streamed.counts;
-    ds.chart = streamed.chart;
-    ds.quotes = streamed.quotes;
-    let ds = &*ds;
+    let mut jobs: Vec<Job> = Vec::new();
+    // the largest first, so that the small ones fill in the gaps
+    jobs.push(Box::new(|| stream_tables(dir, rows, opts)));
     // The reports are streamed: a report of a large corpus is hundreds of
     // megabytes, and building it as one string doubled the peak.
-    let (html, md) = rayon::join(
-        || write_text_file(dir, "report.html", |w| html::write_report_html(ds, w)),
-        || write_text_file(dir, "report.md", |w| report::write_report_md(ds, w)),
-    );
-    html.and(md)
+    jobs.push(Box::new(|| {
+        write_text_file(dir, "report.html", |w| html::write_report_html(ds, w))
+    }));
+    jobs.push(Box::new(|| {
+        write_text_file(dir, "report.md", |w| report::write_report_md(ds, w))
+    }));
+    jobs.extend(table_jobs(dir, &ds.discrepancies, opts));
+    jobs.push(Box::new(|| {
+        let path = dir.join("references.csl.json");
+        let w = csl::write_csl_json(&ds.references, create(&path)?).map_err(io_err(&path))?;
+        finish(&path, w)
+    }));
+    jobs.push(Box::new(|| {
+        write_text_file(dir, "references.bib", |w| {
+            bibtex::write_bibtex(&ds.references, w)
+        })
+    }));
+    jobs.extend(table_jobs(dir, &ds.consensus, opts));
+    jobs.push(Box::new(|| {
+        write_file(dir, "datapackage.json", &datapackage::datapackage_json())
+    }));
+    let results: Vec<Result<(), EmitError>> = jobs.par_iter().map(|j| j()).collect();
+    // the first failure in file order, whatever the thread timing
+    results.into_iter().collect()
 }
 
 /// Prefixes of the work folders a run keeps beside `--out` (`.NAME.new-PID`
@@ -729,7 +709,7 @@ fn exchange(_a: &Path, _b: &Path) -> std::io::Result<bool> {
 pub fn write_outputs(
     out: &Path,
     raw: &Path,
-    ds: &mut Dataset,
+    ds: &Dataset,
     rows: &dyn RowSource,
     opts: EmitOptions,
 ) -> Result<(), EmitError> {
@@ -909,6 +889,8 @@ mod tests {
         (vec![d.clone(), d], vec![r], vec![f])
     }
 
+    use crate::spill::SpillError;
+
     /// Rows in several chunks, as the spill hands them out.
     struct Chunks(Vec<Extracted>);
 
@@ -916,7 +898,7 @@ mod tests {
         fn chunks(&self) -> usize {
             self.0.len()
         }
-        fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, EmitError> {
+        fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, SpillError> {
             Ok(Cow::Borrowed(&self.0[i]))
         }
     }
@@ -935,7 +917,8 @@ mod tests {
         let whole = Extracted::concat(chunks.clone());
         let opts = EmitOptions { excel_safe: true };
         let t = tempfile::tempdir().unwrap();
-        let s = stream_tables(t.path(), &Chunks(chunks), &HashSet::new(), opts).unwrap();
+        let source = Chunks(chunks);
+        stream_tables(t.path(), &source, opts).unwrap();
         let read = |name: &str| fs::read_to_string(t.path().join(name)).unwrap();
         assert_eq!(
             read("dosages.csv"),
@@ -952,22 +935,27 @@ mod tests {
             read("nutrient_values.csv"),
             csv_string::<NutrientValue>(&[], opts).unwrap()
         );
-        assert_eq!(s.counts, RowCounts::of(&whole));
-        assert_eq!(s.counts.total, [0, 5, 1, 0, 15]);
+        let mut ds = Dataset::default();
+        prepare_report(&mut ds, &source).unwrap();
+        assert_eq!(ds.counts, RowCounts::of(&whole));
+        assert_eq!(ds.counts.total, [0, 5, 1, 0, 15]);
         // a chunk that cannot be read fails the table, it is not skipped
         struct Broken;
         impl RowSource for Broken {
             fn chunks(&self) -> usize {
                 3
             }
-            fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, EmitError> {
+            fn chunk(&self, i: usize) -> Result<Cow<'_, Extracted>, SpillError> {
                 match i {
-                    1 => Err(EmitError::OutContainsRaw("chunk 1".into())),
+                    1 => Err(SpillError::Io {
+                        path: "chunk 1".into(),
+                        source: std::io::Error::other("unreadable"),
+                    }),
                     _ => Ok(Cow::Owned(Extracted::default())),
                 }
             }
         }
-        let e = stream_tables(t.path(), &Broken, &HashSet::new(), opts).unwrap_err();
+        let e = stream_tables(t.path(), &Broken, opts).unwrap_err();
         assert!(e.to_string().contains("chunk 1"), "{e}");
     }
 
@@ -1037,7 +1025,7 @@ mod tests {
         write_outputs(
             &out,
             &raw,
-            &mut Dataset::default(),
+            &Dataset::default(),
             &Extracted::default(),
             EmitOptions::default(),
         )
@@ -1056,7 +1044,7 @@ mod tests {
         assert!(write_outputs(
             t.path(),
             &raw,
-            &mut Dataset::default(),
+            &Dataset::default(),
             &Extracted::default(),
             EmitOptions::default()
         )

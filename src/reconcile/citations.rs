@@ -23,32 +23,64 @@ use crate::model::{row_id, Citation, Discrepancy, Reference, Severity, Text};
 use crate::values::doi::Doi;
 
 /// Every citation and reference-list finding, in no particular order (the
-/// caller sorts).
+/// caller sorts): [`audit_markers`] with the journals of `refs`, then
+/// [`audit_lists`].
 pub fn audit_citations(refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy> {
+    let known = KnownJournals::of(refs);
+    let (mut out, lists) = rayon::join(|| audit_markers(refs, cits, &known), || audit_lists(refs));
+    out.extend(lists);
+    out
+}
+
+/// The journal titles a text can be recognised to name: those of every
+/// reference list of the corpus plus the lexicon's, as title words. The one
+/// thing the marker checks need from beyond the document they judge.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnownJournals(Vec<Vec<String>>);
+
+impl KnownJournals {
+    pub fn of(refs: &[Reference]) -> KnownJournals {
+        KnownJournals(known_journals(refs))
+    }
+}
+
+/// The marker findings — `dangling_citation`, `unused_reference`,
+/// `malformed_marker`, `citation_mismatch` — which judge the markers of a
+/// document against that document's own list only: run on one document's rows
+/// (with the corpus's `known` journals) they find what they find in the whole
+/// corpus for that document, so a run can audit documents one at a time.
+pub fn audit_markers(
+    refs: &[Reference],
+    cits: &[Citation],
+    known: &KnownJournals,
+) -> Vec<Discrepancy> {
     let lists = Lists::new(refs);
-    let known = known_journals(refs);
+    let known = &known.0;
     // The families are independent; the two that read the text around every
     // marker (dangling, mismatches) also split their groups over the pool.
     // Concatenated in a fixed order (the caller's sort is stable).
-    let ((dang, mism), ((unus, malf), (dups, dois))) = rayon::join(
+    let ((dang, mism), (unus, malf)) = rayon::join(
         || {
             rayon::join(
-                || dangling(&lists, &known, cits),
-                || mismatches(&lists, &known, cits),
+                || dangling(&lists, known, cits),
+                || mismatches(&lists, known, cits),
             )
         },
-        || {
-            rayon::join(
-                || (unused(&lists, cits), malformed(cits)),
-                || (duplicates(refs), doi_mismatches(refs)),
-            )
-        },
+        || (unused(&lists, cits), malformed(cits)),
     );
     let mut out = dang;
-    for part in [unus, malf, mism, dups, dois] {
+    for part in [unus, malf, mism] {
         out.extend(part);
     }
     out
+}
+
+/// The findings about list entries themselves — `duplicate_reference` (across
+/// all lists of the corpus) and `doi_mismatch` — which need no marker.
+pub fn audit_lists(refs: &[Reference]) -> Vec<Discrepancy> {
+    let (mut dups, dois) = rayon::join(|| duplicates(refs), || doi_mismatches(refs));
+    dups.extend(dois);
+    dups
 }
 
 // ---------------------------------------------------------------- lists
