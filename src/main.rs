@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use nutripipe::cache::{self, Cache};
 use nutripipe::emit::{self, EmitOptions};
@@ -247,6 +246,50 @@ fn park(
     })
 }
 
+/// Run `work(0..n)` on the pool's threads, each taking the next index, and
+/// hand the results to `sink` in index order as soon as the ones before are
+/// in. Threads take indices in order, so only a few results ever wait.
+fn in_order<T: Send>(
+    pool: &rayon::ThreadPool,
+    n: usize,
+    work: impl Fn(usize) -> T + Sync,
+    sink: impl FnMut(T) + Send,
+) {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+    struct Ready<T, S> {
+        next: usize,
+        waiting: BTreeMap<usize, T>,
+        sink: S,
+    }
+    let taken = AtomicUsize::new(0);
+    let ready = Mutex::new(Ready {
+        next: 0,
+        waiting: BTreeMap::new(),
+        sink,
+    });
+    pool.broadcast(|_| loop {
+        let i = taken.fetch_add(1, Ordering::Relaxed);
+        if i >= n {
+            break;
+        }
+        let r = work(i);
+        // a poisoned lock means another worker panicked; its panic is what
+        // the pool reports, so carry on with the data as it is
+        let mut st = ready.lock().unwrap_or_else(|p| p.into_inner());
+        st.waiting.insert(i, r);
+        loop {
+            let next = st.next;
+            let Some(r) = st.waiting.remove(&next) else {
+                break;
+            };
+            (st.sink)(r);
+            st.next += 1;
+        }
+    });
+}
+
 /// Wall time per stage, printed by `--timings`.
 struct Timings {
     on: bool,
@@ -368,35 +411,53 @@ fn run(args: &RunArgs) -> Result<()> {
 
     let clock = StageClock::default();
     let pb = bar(files.len() as u64, "extract", visible);
-    let results: Vec<_> = pool.install(|| {
-        files
-            .par_iter()
-            .map(|rel| {
-                // a refused file is a warning; a spill that fails stops the run
-                let r = match process(&args.raw, rel, cache.as_ref(), &clock) {
-                    Ok(doc) => park(doc, &spill).map(Ok),
-                    Err(w) => Ok(Err(w)),
-                };
-                pb.inc(1);
-                r
-            })
-            .collect()
-    });
-    pb.finish_and_clear();
-    timings.mark("extract");
-
+    // Documents are taken in id order, the order of the tables, and their kept
+    // rows appended to one set of tables as soon as the documents before them
+    // are done: no per-document vectors are left to gather at the end, which
+    // took as much memory again as the kept rows.
+    let ids: Vec<String> = files.iter().map(|f| ingest::doc_id(f)).collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
     let mut ds = Dataset::default();
-    let mut parts = Vec::with_capacity(results.len());
-    for r in results {
-        match r? {
-            Ok(doc) => {
-                parts.push((doc.summary.id.clone(), doc.kept, doc.slot));
-                ds.documents.push(doc.summary);
+    let mut kept = Extracted::default();
+    let mut slots: Vec<(String, Slot)> = Vec::new();
+    let mut documents: Vec<(usize, DocSummary)> = Vec::new();
+    let mut failed: Option<SpillError> = None;
+    in_order(
+        &pool,
+        files.len(),
+        |k| {
+            let i = order[k];
+            // a refused file is a warning; a spill that fails stops the run
+            let r = match process(&args.raw, &files[i], cache.as_ref(), &clock) {
+                Ok(doc) => park(doc, &spill).map(Ok),
+                Err(w) => Ok(Err(w)),
+            };
+            pb.inc(1);
+            (i, r)
+        },
+        |(i, r)| match r {
+            Ok(Ok(doc)) => {
+                slots.push((doc.summary.id.clone(), doc.slot));
+                kept.append(doc.kept);
+                documents.push((i, doc.summary));
                 warnings.extend(doc.warnings);
             }
-            Err(w) => warnings.push(w),
-        }
+            Ok(Err(w)) => warnings.push(w),
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        },
+    );
+    pb.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(e.into());
     }
+    // the report lists the documents in file order
+    documents.sort_by_key(|(i, _)| *i);
+    ds.documents = documents.into_iter().map(|(_, d)| d).collect();
+    timings.mark("extract");
+
     if ds.documents.is_empty() {
         bail!(
             "nothing could be read from {} ({} files, all refused: {})",
@@ -409,16 +470,12 @@ fn run(args: &RunArgs) -> Result<()> {
                 .join("; ")
         );
     }
-    // Reconcile sees the rows in table order, as emit writes them: documents by
-    // id (stable: files sharing an id keep their order), then re-sorted, which
-    // only changes anything where files share an id.
-    parts.sort_by(|a, b| a.0.cmp(&b.0));
-    let slots: Vec<(String, Slot)> = parts.iter().map(|(id, _, s)| (id.clone(), *s)).collect();
-    let kept = Extracted::concat(parts.into_iter().map(|(_, kept, _)| kept).collect());
     timings.mark("merge");
 
+    // Files that share an id (a.txt, a.md) were appended one after the
+    // other; their rows interleave by line. Elsewhere this finds the tables
+    // in order.
     let sp = spinner("normalize", visible);
-    let mut kept = kept;
     normalize::sort_rows(&mut kept);
     warnings.sort();
     sp.finish_and_clear();
@@ -433,6 +490,7 @@ fn run(args: &RunArgs) -> Result<()> {
     let (consensus, mut discrepancies) = pool.install(|| reconcile::reconcile_corpus(&kept))?;
     ds.references = std::mem::take(&mut kept.references);
     drop(kept);
+    timings.mark("reconcile");
     let rows = SpillRows::new(&spill, slots);
     let (markers, parts) = {
         let corpus_places = reconcile::quoted_places(&discrepancies);
@@ -452,7 +510,7 @@ fn run(args: &RunArgs) -> Result<()> {
     }
     report.fill(&mut ds);
     sp.finish_and_clear();
-    timings.mark("reconcile");
+    timings.mark("markers");
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
     ds.warnings = warnings;
@@ -593,3 +651,31 @@ fn audit(args: &AuditArgs) -> Result<()> {
 /// per-thread arenas keep freed memory resident; see docs/performance.md.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_order_hands_results_over_in_index_order_whatever_finishes_first() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let mut seen = Vec::new();
+        in_order(
+            &pool,
+            200,
+            |i| {
+                // later indices often finish first
+                std::thread::sleep(Duration::from_micros(((i * 7919) % 13) as u64 * 50));
+                i
+            },
+            |i| seen.push(i),
+        );
+        assert_eq!(seen, (0..200).collect::<Vec<_>>());
+        let mut none = Vec::new();
+        in_order(&pool, 0, |i| i, |i| none.push(i));
+        assert!(none.is_empty());
+    }
+}

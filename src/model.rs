@@ -348,6 +348,17 @@ pub struct Extracted {
 }
 
 impl Extracted {
+    /// Move the rows of `other` to the end of these tables (its buffers are
+    /// freed here).
+    pub fn append(&mut self, mut other: Extracted) {
+        self.nutrient_values.append(&mut other.nutrient_values);
+        self.dosages.append(&mut other.dosages);
+        self.references.append(&mut other.references);
+        self.citations.append(&mut other.citations);
+        self.forms.append(&mut other.forms);
+        self.warnings.append(&mut other.warnings);
+    }
+
     /// The rows of every part, in order: what the extract stage found in each
     /// document, gathered into one set of tables.
     ///
