@@ -67,7 +67,6 @@ struct Item<'a> {
 /// exceeds [`CONFLICT_RATIO`] × its smallest upper end: that pair is disjoint and
 /// far apart, and any conflicting pair implies it.
 fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
-    let ids: Vec<&str> = items.iter().map(|i| i.value.id.as_str()).collect();
     let docs: Vec<&str> = items.iter().map(|i| i.value.doc.as_str()).collect();
     let foods: Vec<&str> = items.iter().map(|i| i.value.food.as_str()).collect();
     let nutrients: Vec<&str> = items.iter().map(|i| i.value.nutrient.as_str()).collect();
@@ -75,7 +74,6 @@ fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
     let lo: Vec<f64> = items.iter().map(|i| i.range.min).collect();
     let hi: Vec<f64> = items.iter().map(|i| i.range.max).collect();
     let df = df!(
-        "id" => ids,
         "doc" => docs,
         "food" => foods,
         "nutrient" => nutrients,
