@@ -5,6 +5,12 @@
 //! record types in [`model`], the typed values (quantities, units, forms, DOIs…)
 //! in [`values`] and the curated knowledge (food names, units, measures) in
 //! [`lexicon`], loaded from the TSV files under `data/`.
+//!
+//! A run over a large corpus does not hold its rows in memory: each
+//! document's normalised rows are parked in the [`spill`] as soon as they are
+//! found; the checks that compare documents run on the part of the rows they
+//! read; the checks of one document and emit read the rows back one document
+//! at a time.
 
 pub mod bench_corpus;
 pub mod cache;
