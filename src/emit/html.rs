@@ -180,7 +180,7 @@ fn discrepancy_html(o: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<Strin
         esc(&d.detail)
     );
     for w in &d.r#where {
-        match quotes.get(w) {
+        match quotes.get(w.as_str()) {
             Some(q) => {
                 let _ = write!(
                     o,
@@ -266,7 +266,7 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
     let mut kinds: BTreeMap<(Severity, String), Vec<&Discrepancy>> = BTreeMap::new();
     for d in &ds.discrepancies {
         kinds
-            .entry((d.severity, d.kind.clone()))
+            .entry((d.severity, d.kind.to_string()))
             .or_default()
             .push(d);
     }

@@ -35,7 +35,7 @@ fn write_discrepancy(out: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<St
         d.detail
     );
     for w in &d.r#where {
-        match quotes.get(w) {
+        match quotes.get(w.as_str()) {
             Some(q) => {
                 let _ = writeln!(out, "  - `{w}`: “{}”", cut(q));
             }
@@ -120,7 +120,7 @@ pub fn write_report_md(ds: &Dataset, o: &mut impl Write) {
         let mut kinds: BTreeMap<(Severity, String), Vec<&Discrepancy>> = BTreeMap::new();
         for d in &ds.discrepancies {
             kinds
-                .entry((d.severity, d.kind.clone()))
+                .entry((d.severity, d.kind.to_string()))
                 .or_default()
                 .push(d);
         }

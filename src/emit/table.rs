@@ -7,7 +7,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number as JsonNumber, Value};
 
 use crate::model::{
-    Citation, Discrepancy, Dosage, FoodConsensus, FormMention, NutrientValue, Reference,
+    Citation, Discrepancy, Dosage, FoodConsensus, FormMention, NutrientValue, Reference, Text,
 };
 use crate::values::format_number;
 
@@ -63,6 +63,8 @@ pub enum Cell<'a> {
     Num(f64),
     Bool(bool),
     List(&'a [String]),
+    /// A list of short values (ids, `doc:line` places).
+    Texts(&'a [Text]),
 }
 
 impl<'a> Cell<'a> {
@@ -94,6 +96,9 @@ impl<'a> Cell<'a> {
             Cell::Num(x) => Cow::Owned(format_number(x)),
             Cell::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
             Cell::List(v) => Cow::Owned(v.join("; ")),
+            Cell::Texts(v) => {
+                Cow::Owned(v.iter().map(Text::as_str).collect::<Vec<&str>>().join("; "))
+            }
         }
     }
 
@@ -119,6 +124,9 @@ impl<'a> Cell<'a> {
             Cell::Num(x) => Cell::json_number(*x).map_or(Value::Null, Value::Number),
             Cell::Bool(b) => Value::Bool(*b),
             Cell::List(v) => Value::Array(v.iter().cloned().map(Value::String).collect()),
+            Cell::Texts(v) => {
+                Value::Array(v.iter().map(|t| Value::String(t.to_string())).collect())
+            }
         }
     }
 }
@@ -136,6 +144,7 @@ impl Serialize for Cell<'_> {
             },
             Cell::Bool(b) => ser.serialize_bool(b),
             Cell::List(v) => v.serialize(ser),
+            Cell::Texts(v) => v.serialize(ser),
         }
     }
 }
@@ -576,9 +585,9 @@ impl TableRow for Discrepancy {
             Cell::str(self.severity.as_str()),
             Cell::str(&self.subject),
             Cell::str(&self.detail),
-            Cell::List(&self.docs),
-            Cell::List(&self.evidence),
-            Cell::List(&self.r#where),
+            Cell::Texts(&self.docs),
+            Cell::Texts(&self.evidence),
+            Cell::Texts(&self.r#where),
         ]
     }
 }

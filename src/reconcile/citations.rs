@@ -176,8 +176,8 @@ fn join_and(parts: &[String]) -> String {
     }
 }
 
-fn loc(doc: &str, line: usize) -> String {
-    format!("{doc}:{line}")
+fn loc(doc: &str, line: usize) -> Text {
+    compact_str::format_compact!("{doc}:{line}")
 }
 
 /// "Je 2011, Journal of Korean Medical Science": how a person names an entry.
@@ -260,8 +260,8 @@ fn dangling(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Disc
                     lists.describe(doc)
                 ),
                 subject,
-                docs: vec![doc.to_string()],
-                evidence: cs.iter().map(|c| c.id.to_string()).collect(),
+                docs: vec![Text::from(doc)],
+                evidence: cs.iter().map(|c| c.id.clone()).collect(),
                 r#where: lines.iter().map(|l| loc(doc, *l)).collect(),
             }
         })
@@ -296,8 +296,8 @@ fn unused(lists: &Lists, cits: &[Citation]) -> Vec<Discrepancy> {
                     short_entry(r)
                 ),
                 subject,
-                docs: vec![doc.to_string()],
-                evidence: vec![r.id.to_string()],
+                docs: vec![Text::from(*doc)],
+                evidence: vec![r.id.clone()],
                 r#where: vec![loc(doc, r.line)],
             });
         }
@@ -332,8 +332,8 @@ fn malformed(cits: &[Citation]) -> Vec<Discrepancy> {
                     join_and(&cs.iter().map(|c| format!("[{}]", c.ref_no)).collect::<Vec<_>>())
                 ),
                 subject,
-                docs: vec![doc.to_string()],
-                evidence: cs.iter().map(|c| c.id.to_string()).collect(),
+                docs: vec![Text::from(doc)],
+                evidence: cs.iter().map(|c| c.id.clone()).collect(),
                 r#where: vec![loc(doc, line)],
             })
         })
@@ -978,10 +978,10 @@ fn mismatch(
                 fits(&cands).replacen("which fits", "while the text fits", 1)
             ),
             subject,
-            docs: vec![doc.to_string()],
-            evidence: std::iter::once(c.id.to_string())
-                .chain(std::iter::once(r.id.to_string()))
-                .chain(cands.iter().map(|x| x.id.to_string()))
+            docs: vec![Text::from(doc)],
+            evidence: std::iter::once(c.id.clone())
+                .chain(std::iter::once(r.id.clone()))
+                .chain(cands.iter().map(|x| x.id.clone()))
                 .collect(),
             r#where: {
                 let mut w = vec![loc(doc, line), loc(doc, r.line)];
@@ -1202,8 +1202,8 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
                 }
             ),
             subject,
-            docs: docs.iter().map(|d| d.to_string()).collect(),
-            evidence: rs.iter().map(|r| r.id.to_string()).collect(),
+            docs: docs.iter().map(|d| Text::from(*d)).collect(),
+            evidence: rs.iter().map(|r| r.id.clone()).collect(),
             r#where: rs.iter().map(|r| loc(&r.doc, r.line)).collect(),
         });
     }
@@ -1379,8 +1379,8 @@ fn doi_mismatches(refs: &[Reference]) -> Vec<Discrepancy> {
                 severity,
                 subject,
                 detail,
-                docs: vec![r.doc.to_string()],
-                evidence: vec![r.id.to_string()],
+                docs: vec![r.doc.as_str().into()],
+                evidence: vec![r.id.clone()],
                 r#where: vec![loc(&r.doc, r.line)],
             });
         }

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{row_id, Discrepancy, FoodConsensus, NutrientValue, Severity};
+use crate::model::{row_id, Discrepancy, FoodConsensus, NutrientValue, Severity, Text};
 use polars::prelude::*;
 
 use crate::values::{format_number, Range};
@@ -241,14 +241,14 @@ fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
         ),
         docs: members
             .iter()
-            .map(|i| i.value.doc.to_string())
+            .map(|i| i.value.doc.clone())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
-        evidence: c.value_ids.clone(),
+        evidence: c.value_ids.iter().map(|s| Text::from(s.as_str())).collect(),
         r#where: members
             .iter()
-            .map(|i| format!("{}:{}", i.value.doc, i.value.line))
+            .map(|i| compact_str::format_compact!("{}:{}", i.value.doc, i.value.line))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::model::{Discrepancy, Extracted, FoodConsensus};
+use crate::model::{Discrepancy, Extracted, FoodConsensus, Text};
 use crate::spill::{RowSource, SpillError};
 
 /// Reconcile all tables: the consensus rows and every discrepancy found, in
@@ -125,7 +125,7 @@ pub fn keep_for_corpus_checks(ex: &mut Extracted) {
 pub fn quoted_places(discrepancies: &[Discrepancy]) -> HashSet<&str> {
     discrepancies
         .iter()
-        .flat_map(|d| d.r#where.iter().map(String::as_str))
+        .flat_map(|d| d.r#where.iter().map(Text::as_str))
         .collect()
 }
 

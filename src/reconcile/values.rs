@@ -107,9 +107,9 @@ pub fn equivalence_mismatches(dosages: &[Dosage]) -> Vec<Discrepancy> {
                 d.alt_unit,
                 fmt_range(b_min, b_max),
             ),
-            docs: vec![d.doc.to_string()],
-            evidence: vec![d.id.to_string()],
-            r#where: vec![format!("{}:{}", d.doc, d.line)],
+            docs: vec![d.doc.as_str().into()],
+            evidence: vec![d.id.clone()],
+            r#where: vec![compact_str::format_compact!("{}:{}", d.doc, d.line)],
         });
     }
     out
@@ -138,9 +138,9 @@ pub fn implausible_values(dosages: &[Dosage], values: &[NutrientValue]) -> Vec<D
                 format_number(b.max_ug),
                 b.source
             ),
-            docs: vec![d.doc.to_string()],
-            evidence: vec![d.id.to_string()],
-            r#where: vec![format!("{}:{}", d.doc, d.line)],
+            docs: vec![d.doc.as_str().into()],
+            evidence: vec![d.id.clone()],
+            r#where: vec![compact_str::format_compact!("{}:{}", d.doc, d.line)],
         });
     }
     for v in values {
@@ -171,9 +171,9 @@ pub fn implausible_values(dosages: &[Dosage], values: &[NutrientValue]) -> Vec<D
                 format_number(b.max_ug),
                 b.source
             ),
-            docs: vec![v.doc.to_string()],
-            evidence: vec![v.id.to_string()],
-            r#where: vec![format!("{}:{}", v.doc, v.line)],
+            docs: vec![v.doc.as_str().into()],
+            evidence: vec![v.id.clone()],
+            r#where: vec![compact_str::format_compact!("{}:{}", v.doc, v.line)],
         });
     }
     out
@@ -325,17 +325,14 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
             ),
             docs: involved
                 .iter()
-                .map(|&k| items[k].0.doc.to_string())
+                .map(|&k| items[k].0.doc.clone())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
-            evidence: involved
-                .iter()
-                .map(|&k| items[k].0.id.to_string())
-                .collect(),
+            evidence: involved.iter().map(|&k| items[k].0.id.clone()).collect(),
             r#where: involved
                 .iter()
-                .map(|&k| format!("{}:{}", items[k].0.doc, items[k].0.line))
+                .map(|&k| compact_str::format_compact!("{}:{}", items[k].0.doc, items[k].0.line))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
