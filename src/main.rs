@@ -368,6 +368,80 @@ fn bench_corpus(args: &BenchCorpusArgs) -> Result<()> {
     Ok(())
 }
 
+/// What the extract stage leaves: the documents (file order), the rows the
+/// checks across documents read (table order), where each document's full
+/// rows are parked, and the warnings met.
+struct Extraction {
+    documents: Vec<DocSummary>,
+    kept: Extracted,
+    slots: Vec<(String, Slot)>,
+    warnings: Vec<Warning>,
+}
+
+/// Read, ingest, extract, normalise and park every file on the pool.
+///
+/// Documents are taken in id order, the order of the tables, and their kept
+/// rows appended to one set of tables as soon as the documents before them
+/// are done: no per-document vectors are left to gather at the end, which
+/// took as much memory again as the kept rows.
+fn extract_corpus(
+    args: &RunArgs,
+    files: &[PathBuf],
+    pool: &rayon::ThreadPool,
+    cache: Option<&Cache>,
+    spill: &Spill,
+    clock: &StageClock,
+    visible: bool,
+) -> Result<Extraction> {
+    let pb = bar(files.len() as u64, "extract", visible);
+    let ids: Vec<String> = files.iter().map(|f| ingest::doc_id(f)).collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+    let mut kept = Extracted::default();
+    let mut slots: Vec<(String, Slot)> = Vec::new();
+    let mut documents: Vec<(usize, DocSummary)> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut failed: Option<SpillError> = None;
+    in_order(
+        pool,
+        files.len(),
+        |k| {
+            let i = order[k];
+            // a refused file is a warning; a spill that fails stops the run
+            let r = match process(&args.raw, &files[i], cache, clock) {
+                Ok(doc) => park(doc, spill).map(Ok),
+                Err(w) => Ok(Err(w)),
+            };
+            pb.inc(1);
+            (i, r)
+        },
+        |(i, r)| match r {
+            Ok(Ok(doc)) => {
+                slots.push((doc.summary.id.clone(), doc.slot));
+                kept.append(doc.kept);
+                documents.push((i, doc.summary));
+                warnings.extend(doc.warnings);
+            }
+            Ok(Err(w)) => warnings.push(w),
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        },
+    );
+    pb.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    // the report lists the documents in file order
+    documents.sort_by_key(|(i, _)| *i);
+    Ok(Extraction {
+        documents: documents.into_iter().map(|(_, d)| d).collect(),
+        kept,
+        slots,
+        warnings,
+    })
+}
+
 fn run(args: &RunArgs) -> Result<()> {
     let mut timings = Timings::new(args.timings);
     let visible = !args.quiet && std::io::stderr().is_terminal();
@@ -410,52 +484,17 @@ fn run(args: &RunArgs) -> Result<()> {
     let spill = Spill::create_in(&parent)?;
 
     let clock = StageClock::default();
-    let pb = bar(files.len() as u64, "extract", visible);
-    // Documents are taken in id order, the order of the tables, and their kept
-    // rows appended to one set of tables as soon as the documents before them
-    // are done: no per-document vectors are left to gather at the end, which
-    // took as much memory again as the kept rows.
-    let ids: Vec<String> = files.iter().map(|f| ingest::doc_id(f)).collect();
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
-    let mut ds = Dataset::default();
-    let mut kept = Extracted::default();
-    let mut slots: Vec<(String, Slot)> = Vec::new();
-    let mut documents: Vec<(usize, DocSummary)> = Vec::new();
-    let mut failed: Option<SpillError> = None;
-    in_order(
-        &pool,
-        files.len(),
-        |k| {
-            let i = order[k];
-            // a refused file is a warning; a spill that fails stops the run
-            let r = match process(&args.raw, &files[i], cache.as_ref(), &clock) {
-                Ok(doc) => park(doc, &spill).map(Ok),
-                Err(w) => Ok(Err(w)),
-            };
-            pb.inc(1);
-            (i, r)
-        },
-        |(i, r)| match r {
-            Ok(Ok(doc)) => {
-                slots.push((doc.summary.id.clone(), doc.slot));
-                kept.append(doc.kept);
-                documents.push((i, doc.summary));
-                warnings.extend(doc.warnings);
-            }
-            Ok(Err(w)) => warnings.push(w),
-            Err(e) => {
-                failed.get_or_insert(e);
-            }
-        },
-    );
-    pb.finish_and_clear();
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    // the report lists the documents in file order
-    documents.sort_by_key(|(i, _)| *i);
-    ds.documents = documents.into_iter().map(|(_, d)| d).collect();
+    let Extraction {
+        documents,
+        mut kept,
+        slots,
+        warnings: more,
+    } = extract_corpus(args, &files, &pool, cache.as_ref(), &spill, &clock, visible)?;
+    let mut ds = Dataset {
+        documents,
+        ..Dataset::default()
+    };
+    warnings.extend(more);
     timings.mark("extract");
 
     if ds.documents.is_empty() {
