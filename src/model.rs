@@ -269,9 +269,9 @@ pub struct Citation {
     /// marker group (or the line's start) up to this marker. Wider than
     /// `context` because a sentence often names the study ("a review in Food &
     /// Function (2020) …") one or two sentences before the marker that cites it.
-    /// Markers written side by side ("[25][26]") share one span. Not emitted.
+    /// Markers written side by side ("\[25\]\[26\]") share one span. Not emitted.
     pub span: String,
-    /// The marker is broken ("[24]24}").
+    /// The marker is broken ("\[24\]24}").
     pub malformed: bool,
 }
 
@@ -363,16 +363,18 @@ impl Extracted {
         self.warnings.append(&mut other.warnings);
     }
 
-    /// The rows of every part, in order: what the extract stage found in each
-    /// document, gathered into one set of tables.
+    /// The rows of every part, in order: several documents' tables gathered
+    /// into one set (the parts of a document id read back from the spill, or
+    /// every document of a folder held in memory).
     ///
     /// One table at a time: its rows are moved into one vector of the exact
-    /// size, and each document's vector is freed as soon as its rows are
-    /// moved, so the live overlap is the parts plus one gathered table, not
-    /// every table twice. (The process still grows by about the size of the
-    /// row structs here — ~175 MiB for 200 MB of input — because the freed
-    /// per-document vectors lie in pages shared with the rows' strings; reconcile
-    /// and emit reuse them. See docs/performance.md.)
+    /// size, and each part's vector is freed as soon as its rows are moved, so
+    /// the live overlap is the parts plus one gathered table, not every table
+    /// twice. A run does not gather a corpus this way: it appends each
+    /// document's kept rows as they come ([`Extracted::append`]), because the
+    /// per-document vectors freed here lie in pages shared with other rows and
+    /// the process kept their memory (~175 MiB at 200 MB; see
+    /// docs/performance.md).
     pub fn concat(mut parts: Vec<Extracted>) -> Extracted {
         fn gather<T>(
             parts: &mut [Extracted],
@@ -398,7 +400,7 @@ impl Extracted {
 }
 
 /// The whole output set of a run, apart from the row tables, which emit
-/// streams from a [`crate::emit::RowSource`] (a large corpus's rows are not
+/// streams from a [`crate::spill::RowSource`] (a large corpus's rows are not
 /// held in memory; see [`crate::spill`]).
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {

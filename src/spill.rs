@@ -2,11 +2,12 @@
 //!
 //! A large corpus yields rows in proportion to its size (~800 000 rows for
 //! 200 MB of text), and most of what they hold — quotes, form mentions,
-//! marker contexts — is needed only when the tables are written. Each
-//! document's normalised rows are therefore written here as soon as they are
-//! extracted, in a compact binary form (`postcard`: exact `f64` bits, no
-//! field names), and read back one document group at a time by emit. Only
-//! what the cross-document checks read stays in memory (see
+//! markers — is needed only by the checks of one document and when the
+//! tables are written. Each document's normalised rows are therefore written
+//! here as soon as they are extracted, in a compact binary form (`postcard`:
+//! exact `f64` bits, no field names), and read back one document id at a
+//! time ([`SpillRows`]) by the marker checks and by emit. Only what the
+//! checks across documents read stays in memory (see
 //! [`crate::reconcile::keep_for_corpus_checks`]).
 //!
 //! The spill is one temporary file beside the output folder (same file system

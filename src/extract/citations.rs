@@ -2,7 +2,7 @@
 //! the broken `[24]24}` a scraper leaves when it flattens a superscript link.
 //!
 //! One row per number, so every row can be checked against the document's
-//! reference list (`resolved`). The labels that open list entries ("- [1] …")
+//! reference list (`resolved`). The labels that open list entries ("- \[1\] …")
 //! are not citations, so reference-list lines are skipped.
 
 use std::collections::HashSet;

@@ -18,7 +18,7 @@
 //! nutrients dosed in the same sentence as `co_nutrients`.
 //!
 //! Who and what for come from the lexicons `data/indications.tsv` and
-//! `data/populations.tsv` (see [`indication_for`] for the order in which the
+//! `data/populations.tsv` (see `indication_for` for the order in which the
 //! label, the sentence, the sentences before it and the heading are asked).
 
 use std::collections::HashMap;

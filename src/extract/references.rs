@@ -1,8 +1,8 @@
 //! Reference lists: find them in a document and parse every entry into a
 //! [`Reference`] row.
 //!
-//! A list is a run of numbered lines ("1. …", "10.Khalil …", "[1] …",
-//! "- [1] …") that either sits under a heading such as "References" /
+//! A list is a run of numbered lines ("1. …", "10.Khalil …", "\[1\] …",
+//! "- \[1\] …") that either sits under a heading such as "References" /
 //! "Referenties" / "Bronnen", or whose entries mostly look like references
 //! (a year plus author initials, volume/pages, a DOI or "et al."). Scraped pages
 //! often lose the heading, so the content test matters as much as the heading.

@@ -5,7 +5,7 @@
 //!
 //! Source line numbers: html5ever keeps no positions in its tree, but its
 //! tokenizer tells the tree builder the line of every token it emits. A sink
-//! that wraps scraper's tree sink ([`LineSink`]) records, for each text node,
+//! that wraps scraper's tree sink (`LineSink`) records, for each text node,
 //! the line on which its first non-blank text arrived. The tokenizer's fast
 //! path for runs of text counts the newlines of a run before emitting it (the
 //! run would get its last line), so it is switched off with `exact_errors`,
