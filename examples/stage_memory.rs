@@ -170,7 +170,7 @@ fn main() -> anyhow::Result<()> {
     } = ex;
     cost("nutrient_values", nutrient_values.len(), nutrient_values);
     cost("dosages", dosages.len(), dosages);
-    ds.references = references;
+    cost("references", references.len(), references);
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
     emit::prepare_report(&mut ds, &rows)?;
@@ -185,7 +185,6 @@ fn main() -> anyhow::Result<()> {
     mark("emit");
     println!("kept until emit:");
     let Dataset {
-        references,
         consensus,
         discrepancies,
         quotes,
@@ -193,7 +192,6 @@ fn main() -> anyhow::Result<()> {
         documents,
         ..
     } = ds;
-    cost("references", references.len(), references);
     cost("food_consensus", consensus.len(), consensus);
     cost("discrepancies", discrepancies.len(), discrepancies);
     cost("quotes", quotes.len(), quotes);

@@ -527,7 +527,6 @@ fn run(args: &RunArgs) -> Result<()> {
     // (row counts, chart values, the lines the findings point at).
     let known = KnownJournals::of(&kept.references);
     let (consensus, mut discrepancies) = pool.install(|| reconcile::reconcile_corpus(&kept))?;
-    ds.references = std::mem::take(&mut kept.references);
     drop(kept);
     timings.mark("reconcile");
     let rows = SpillRows::new(&spill, slots);

@@ -405,9 +405,10 @@ impl Extracted {
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub documents: Vec<DocSummary>,
-    /// Every reference entry, for the CSL-JSON and BibTeX writers (BibTeX keys
-    /// are made unique over the whole list).
-    pub references: Vec<Reference>,
+    /// The BibTeX key of every reference entry, in table order: unique over
+    /// the whole list, so worked out before the entries are written (filled
+    /// with the report's parts).
+    pub bib_keys: Vec<String>,
     pub consensus: Vec<FoodConsensus>,
     pub discrepancies: Vec<Discrepancy>,
     pub warnings: Vec<Warning>,

@@ -49,7 +49,6 @@ fn write_in_memory(raw: &Path, out: &Path) {
     let (consensus, discrepancies) = reconcile::reconcile(&ex).unwrap();
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
-    ds.references = ex.references.clone();
     emit::prepare_report(&mut ds, &ex).unwrap();
     emit::write_outputs(out, raw, &ds, &ex, EmitOptions::default()).unwrap();
 }

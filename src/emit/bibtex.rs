@@ -61,8 +61,8 @@ fn ascii_letters(s: &str) -> String {
     out
 }
 
-/// The key of one reference before clash resolution.
-fn base_key(r: &Reference) -> String {
+/// The key of one reference before clash resolution ([`unique_keys`]).
+pub fn base_key(r: &Reference) -> String {
     let family = r
         .authors
         .first()
@@ -87,7 +87,13 @@ fn base_key(r: &Reference) -> String {
 /// Unique keys for `refs`, in order: a key shared by several entries gets
 /// `a`, `b`, … on every one of them.
 pub fn keys(refs: &[Reference]) -> Vec<String> {
-    let base: Vec<String> = refs.iter().map(base_key).collect();
+    unique_keys(refs.iter().map(base_key).collect())
+}
+
+/// Make the keys of all entries, in order, unique: a key shared by several
+/// entries gets `a`, `b`, … on every one of them. (Needs every entry's key
+/// first, so a run gathers them while it reads the documents back.)
+pub fn unique_keys(base: Vec<String>) -> Vec<String> {
     let mut count: HashMap<&str, usize> = HashMap::new();
     for k in &base {
         *count.entry(k).or_default() += 1;
@@ -135,7 +141,12 @@ pub fn bibtex(refs: &[Reference]) -> String {
 
 /// Write [`bibtex`] into `out` entry by entry.
 pub fn write_bibtex(refs: &[Reference], out: &mut impl std::fmt::Write) {
-    for (r, key) in refs.iter().zip(keys(refs)) {
+    write_entries(refs, &keys(refs), out);
+}
+
+/// Write the entries `refs` under their `keys` (one each, see [`keys`]).
+pub fn write_entries(refs: &[Reference], keys: &[String], out: &mut impl std::fmt::Write) {
+    for (r, key) in refs.iter().zip(keys) {
         let _ = writeln!(out, "@article{{{key},");
         let mut authors: Vec<String> = r.authors.iter().map(|a| bib_name(a)).collect();
         if r.et_al && !authors.is_empty() {

@@ -43,6 +43,9 @@ pub enum EmitError {
     OutContainsRaw(PathBuf),
     #[error(transparent)]
     Rows(#[from] crate::spill::SpillError),
+    /// A caller's mistake: the [`Dataset`] does not match the rows.
+    #[error("{0} do not match the rows (fill the dataset with prepare_report first)")]
+    Unprepared(&'static str),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EmitError + '_ {
@@ -255,6 +258,8 @@ pub struct ReportParts {
     pub counts: RowCounts,
     pub chart: ChartMarks,
     pub quotes: BTreeMap<String, String>,
+    /// BibTeX keys of the references before they are made unique.
+    pub bib_keys: Vec<String>,
 }
 
 impl ReportParts {
@@ -267,6 +272,7 @@ impl ReportParts {
         };
         html::add_chart_marks(&mut p.chart, &ex.nutrient_values);
         crate::reconcile::add_quotes(ex, wanted, &mut p.quotes);
+        p.bib_keys = ex.references.iter().map(bibtex::base_key).collect();
         p
     }
 
@@ -287,12 +293,14 @@ impl ReportParts {
         for (k, q) in other.quotes {
             self.quotes.entry(k).or_insert(q);
         }
+        self.bib_keys.extend(other.bib_keys);
     }
 
     pub fn fill(self, ds: &mut Dataset) {
         ds.counts = self.counts;
         ds.chart = self.chart;
         ds.quotes = self.quotes;
+        ds.bib_keys = bibtex::unique_keys(self.bib_keys);
     }
 }
 
@@ -321,16 +329,12 @@ pub fn prepare_report(ds: &mut Dataset, rows: &dyn RowSource) -> Result<(), Spil
 struct TableFiles {
     csv_path: PathBuf,
     csv: BufWriter<fs::File>,
-    json_path: PathBuf,
-    json: BufWriter<fs::File>,
-    /// No JSON item written yet.
-    json_empty: bool,
+    json: JsonArray,
 }
 
 impl TableFiles {
     fn open<T: TableRow>(dir: &Path) -> Result<TableFiles, EmitError> {
         let csv_path = dir.join(format!("{}.csv", T::NAME));
-        let json_path = dir.join(format!("{}.json", T::NAME));
         let mut csv = csv_writer(create(&csv_path)?);
         let csv_err = |path: &Path| {
             let path = path.to_path_buf();
@@ -341,38 +345,22 @@ impl TableFiles {
         let csv = csv
             .into_inner()
             .map_err(|e| csv_err(&csv_path)(csv::Error::from(e.into_error())))?;
-        let json = create(&json_path)?;
         Ok(TableFiles {
             csv_path,
             csv,
-            json_path,
-            json,
-            json_empty: true,
+            json: JsonArray::create(dir.join(format!("{}.json", T::NAME)))?,
         })
     }
 
     /// Append one chunk's rendered rows (see [`render_table`]).
     fn append(&mut self, (csv, json): &(Vec<u8>, Vec<u8>)) -> Result<(), EmitError> {
         self.csv.write_all(csv).map_err(io_err(&self.csv_path))?;
-        // every rendered item starts with ",\n"; the first of the file opens the array
-        let json = match json.strip_prefix(b",\n") {
-            Some(rest) if self.json_empty => {
-                self.json_empty = false;
-                self.json
-                    .write_all(b"[\n")
-                    .map_err(io_err(&self.json_path))?;
-                rest
-            }
-            _ => json,
-        };
-        self.json.write_all(json).map_err(io_err(&self.json_path))
+        self.json.append(json)
     }
 
-    fn finish(mut self) -> Result<(), EmitError> {
-        let end: &[u8] = if self.json_empty { b"[]\n" } else { b"\n]\n" };
-        self.json.write_all(end).map_err(io_err(&self.json_path))?;
+    fn finish(self) -> Result<(), EmitError> {
         finish(&self.csv_path, self.csv)?;
-        finish(&self.json_path, self.json)
+        self.json.finish(b"\n")
     }
 }
 
@@ -401,24 +389,98 @@ fn render_table<T: TableRow>(
     Ok((csv, json))
 }
 
-fn render_chunk(ex: &Extracted, opts: EmitOptions, dir: &Path) -> Result<Rendered, EmitError> {
-    Ok([
+fn render_chunk<'a>(
+    ex: Cow<'a, Extracted>,
+    opts: EmitOptions,
+    dir: &Path,
+) -> Result<Rendered<'a>, EmitError> {
+    let tables = [
         render_table(&ex.nutrient_values, opts, dir)?,
         render_table(&ex.dosages, opts, dir)?,
         render_table(&ex.references, opts, dir)?,
         render_table(&ex.citations, opts, dir)?,
         render_table(&ex.forms, opts, dir)?,
-    ])
+    ];
+    let mut csl = Vec::new();
+    let mut buf = Vec::with_capacity(1024);
+    for r in &ex.references {
+        csl.extend_from_slice(b",\n");
+        write_pretty_item(&csl::csl_item(r), &mut buf, &mut csl)
+            .map_err(io_err(&dir.join("references.csl.json")))?;
+    }
+    // BibTeX is written when the chunk is appended: its keys depend on the
+    // entries before it
+    let references = match ex {
+        Cow::Borrowed(ex) => Cow::Borrowed(ex.references.as_slice()),
+        Cow::Owned(ex) => Cow::Owned(ex.references),
+    };
+    Ok(Rendered {
+        tables,
+        csl,
+        references,
+    })
 }
 
-/// One chunk's five tables, rendered.
-type Rendered = [(Vec<u8>, Vec<u8>); 5];
+/// One chunk made ready to append: its five tables and its CSL-JSON items
+/// rendered, its references for BibTeX.
+struct Rendered<'a> {
+    tables: [(Vec<u8>, Vec<u8>); 5],
+    csl: Vec<u8>,
+    references: Cow<'a, [Reference]>,
+}
 
-/// Write the five row tables (CSV and JSON) into `dir` from `rows`, chunk by
-/// chunk: a batch of chunks is read and rendered in parallel (on the current
-/// rayon pool), then appended in order while the next batch renders, so
-/// memory holds two batches, not the tables.
-pub fn stream_tables(dir: &Path, rows: &dyn RowSource, opts: EmitOptions) -> Result<(), EmitError> {
+/// The JSON array of a file written in pieces that each hold items starting
+/// with ",\n" (see [`render_table`]).
+struct JsonArray {
+    path: PathBuf,
+    out: BufWriter<fs::File>,
+    empty: bool,
+}
+
+impl JsonArray {
+    fn create(path: PathBuf) -> Result<JsonArray, EmitError> {
+        let out = create(&path)?;
+        Ok(JsonArray {
+            path,
+            out,
+            empty: true,
+        })
+    }
+
+    fn append(&mut self, items: &[u8]) -> Result<(), EmitError> {
+        // the first item of the file opens the array
+        let items = match items.strip_prefix(b",\n") {
+            Some(rest) if self.empty => {
+                self.empty = false;
+                self.out.write_all(b"[\n").map_err(io_err(&self.path))?;
+                rest
+            }
+            _ => items,
+        };
+        self.out.write_all(items).map_err(io_err(&self.path))
+    }
+
+    /// Close the array, then write `end` (a final newline, or nothing).
+    fn finish(mut self, end: &[u8]) -> Result<(), EmitError> {
+        let close: &[u8] = if self.empty { b"[]" } else { b"\n]" };
+        self.out.write_all(close).map_err(io_err(&self.path))?;
+        self.out.write_all(end).map_err(io_err(&self.path))?;
+        finish(&self.path, self.out)
+    }
+}
+
+/// Write the five row tables (CSV and JSON), CSL-JSON and BibTeX into `dir`
+/// from `rows`, chunk by chunk: a batch of chunks is read and rendered in
+/// parallel (on the current rayon pool), then appended in order while the
+/// next batch renders, so memory holds two batches, not the tables.
+/// `bib_keys` are the BibTeX keys of all references in order
+/// ([`prepare_report`] fills them).
+pub fn stream_tables(
+    dir: &Path,
+    rows: &dyn RowSource,
+    bib_keys: &[String],
+    opts: EmitOptions,
+) -> Result<(), EmitError> {
     let mut files = [
         TableFiles::open::<NutrientValue>(dir)?,
         TableFiles::open::<Dosage>(dir)?,
@@ -426,19 +488,30 @@ pub fn stream_tables(dir: &Path, rows: &dyn RowSource, opts: EmitOptions) -> Res
         TableFiles::open::<Citation>(dir)?,
         TableFiles::open::<FormMention>(dir)?,
     ];
+    let mut csl = JsonArray::create(dir.join("references.csl.json"))?;
+    let bib_path = dir.join("references.bib");
+    let mut bib = IoFmt::new(create(&bib_path)?);
+    let mut keys = bib_keys;
     let batch = (rayon::current_num_threads() * 8).max(16);
     let n = rows.chunks();
     let render = |start: usize| -> Vec<Result<Rendered, EmitError>> {
         (start..n.min(start + batch))
             .into_par_iter()
-            .map(|i| render_chunk(&*rows.chunk(i)?, opts, dir))
+            .map(|i| render_chunk(rows.chunk(i)?, opts, dir))
             .collect()
     };
     let mut append = |rendered: Vec<Result<Rendered, EmitError>>| -> Result<(), EmitError> {
         for r in rendered {
-            for (f, t) in files.iter_mut().zip(&r?) {
+            let r = r?;
+            for (f, t) in files.iter_mut().zip(&r.tables) {
                 f.append(t)?;
             }
+            csl.append(&r.csl)?;
+            let Some((mine, rest)) = keys.split_at_checked(r.references.len()) else {
+                return Err(EmitError::Unprepared("BibTeX keys"));
+            };
+            bibtex::write_entries(&r.references, mine, &mut bib);
+            keys = rest;
         }
         Ok(())
     };
@@ -450,10 +523,14 @@ pub fn stream_tables(dir: &Path, rows: &dyn RowSource, opts: EmitOptions) -> Res
         pending = next;
     }
     append(pending)?;
+    if !keys.is_empty() {
+        return Err(EmitError::Unprepared("BibTeX keys"));
+    }
     for f in files {
         f.finish()?;
     }
-    Ok(())
+    csl.finish(b"")?;
+    finish(&bib_path, bib.finish().map_err(io_err(&bib_path))?)
 }
 
 /// One file of the output set to write.
@@ -484,7 +561,7 @@ pub fn write_set(
 ) -> Result<(), EmitError> {
     let mut jobs: Vec<Job> = Vec::new();
     // the largest first, so that the small ones fill in the gaps
-    jobs.push(Box::new(|| stream_tables(dir, rows, opts)));
+    jobs.push(Box::new(|| stream_tables(dir, rows, &ds.bib_keys, opts)));
     // The reports are streamed: a report of a large corpus is hundreds of
     // megabytes, and building it as one string doubled the peak.
     jobs.push(Box::new(|| {
@@ -494,16 +571,6 @@ pub fn write_set(
         write_text_file(dir, "report.md", |w| report::write_report_md(ds, w))
     }));
     jobs.extend(table_jobs(dir, &ds.discrepancies, opts));
-    jobs.push(Box::new(|| {
-        let path = dir.join("references.csl.json");
-        let w = csl::write_csl_json(&ds.references, create(&path)?).map_err(io_err(&path))?;
-        finish(&path, w)
-    }));
-    jobs.push(Box::new(|| {
-        write_text_file(dir, "references.bib", |w| {
-            bibtex::write_bibtex(&ds.references, w)
-        })
-    }));
     jobs.extend(table_jobs(dir, &ds.consensus, opts));
     jobs.push(Box::new(|| {
         write_file(dir, "datapackage.json", &datapackage::datapackage_json())
@@ -908,7 +975,8 @@ mod tests {
         let (d, r, f) = sample_rows();
         let part = |k: usize| Extracted {
             dosages: d.iter().take(k).cloned().collect(),
-            references: if k == 1 { r.clone() } else { Vec::new() },
+            // the same entry in several chunks: its BibTeX key gets a, b, c
+            references: r.iter().cycle().take(k).cloned().collect(),
             forms: f.iter().cycle().take(k * 3).cloned().collect(),
             ..Default::default()
         };
@@ -918,7 +986,9 @@ mod tests {
         let opts = EmitOptions { excel_safe: true };
         let t = tempfile::tempdir().unwrap();
         let source = Chunks(chunks);
-        stream_tables(t.path(), &source, opts).unwrap();
+        let mut ds = Dataset::default();
+        prepare_report(&mut ds, &source).unwrap();
+        stream_tables(t.path(), &source, &ds.bib_keys, opts).unwrap();
         let read = |name: &str| fs::read_to_string(t.path().join(name)).unwrap();
         assert_eq!(
             read("dosages.csv"),
@@ -935,10 +1005,23 @@ mod tests {
             read("nutrient_values.csv"),
             csv_string::<NutrientValue>(&[], opts).unwrap()
         );
-        let mut ds = Dataset::default();
-        prepare_report(&mut ds, &source).unwrap();
+        assert_eq!(read("references.bib"), bibtex::bibtex(&whole.references));
+        let bib = read("references.bib");
+        let keys: std::collections::HashSet<&str> =
+            bib.lines().filter(|l| l.starts_with("@article{")).collect();
+        assert_eq!(keys.len(), 5, "one distinct key per entry across chunks");
+        assert_eq!(
+            read("references.csl.json"),
+            csl::csl_json(&whole.references)
+        );
         assert_eq!(ds.counts, RowCounts::of(&whole));
-        assert_eq!(ds.counts.total, [0, 5, 1, 0, 15]);
+        assert_eq!(ds.counts.total, [0, 5, 5, 0, 15]);
+        // keys that do not match the rows are an error, not a shorter file
+        let e = stream_tables(t.path(), &source, &ds.bib_keys[1..], opts).unwrap_err();
+        assert!(matches!(e, EmitError::Unprepared(_)), "{e}");
+        let too_many = [ds.bib_keys.clone(), vec!["x".into()]].concat();
+        let e = stream_tables(t.path(), &source, &too_many, opts).unwrap_err();
+        assert!(matches!(e, EmitError::Unprepared(_)), "{e}");
         // a chunk that cannot be read fails the table, it is not skipped
         struct Broken;
         impl RowSource for Broken {
@@ -955,7 +1038,7 @@ mod tests {
                 }
             }
         }
-        let e = stream_tables(t.path(), &Broken, opts).unwrap_err();
+        let e = stream_tables(t.path(), &Broken, &[], opts).unwrap_err();
         assert!(e.to_string().contains("chunk 1"), "{e}");
     }
 

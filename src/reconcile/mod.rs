@@ -105,9 +105,9 @@ pub fn sort_discrepancies(d: &mut [Discrepancy]) {
 /// disk ([`crate::spill`]) until the marker checks and emit read them back a
 /// document at a time: the quotes of food values and doses, the doses'
 /// co-nutrients, the markers and the form mentions. Reference entries stay
-/// whole (the duplicate check compares them across documents; the
-/// CSL-JSON and BibTeX writers need them all). `reconcile_corpus` gives the
-/// same results on the rows this leaves (tested in `tests/spill.rs`).
+/// whole (the duplicate and DOI checks read most of their fields).
+/// `reconcile_corpus` gives the same results on the rows this leaves (tested
+/// in `tests/spill.rs`).
 pub fn keep_for_corpus_checks(ex: &mut Extracted) {
     for v in &mut ex.nutrient_values {
         v.quote = String::new();
