@@ -136,10 +136,10 @@ fn main() -> anyhow::Result<()> {
     });
     let rows = SpillRows::new(&spill, slots);
     let known = reconcile::citations::KnownJournals::of(&ex.references);
-    probe("audit_lists", &|| {
-        reconcile::citations::audit_lists(&ex.references).len()
+    probe("duplicates", &|| {
+        reconcile::citations::audit_across_lists(&ex.references).len()
     });
-    probe("audit_markers", &|| {
+    probe("per document", &|| {
         reconcile::reconcile_documents(&rows, &known, |_, _| ())
             .map(|(d, _)| d.len())
             .unwrap_or(0)

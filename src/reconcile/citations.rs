@@ -23,11 +23,14 @@ use crate::model::{row_id, Citation, Discrepancy, Reference, Severity, Text};
 use crate::values::doi::Doi;
 
 /// Every citation and reference-list finding, in no particular order (the
-/// caller sorts): [`audit_markers`] with the journals of `refs`, then
-/// [`audit_lists`].
+/// caller sorts): [`audit_document`] with the journals of `refs`, then
+/// [`audit_across_lists`].
 pub fn audit_citations(refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy> {
     let known = KnownJournals::of(refs);
-    let (mut out, lists) = rayon::join(|| audit_markers(refs, cits, &known), || audit_lists(refs));
+    let (mut out, lists) = rayon::join(
+        || audit_document(refs, cits, &known),
+        || audit_across_lists(refs),
+    );
     out.extend(lists);
     out
 }
@@ -44,12 +47,13 @@ impl KnownJournals {
     }
 }
 
-/// The marker findings — `dangling_citation`, `unused_reference`,
-/// `malformed_marker`, `citation_mismatch` — which judge the markers of a
-/// document against that document's own list only: run on one document's rows
-/// (with the corpus's `known` journals) they find what they find in the whole
-/// corpus for that document, so a run can audit documents one at a time.
-pub fn audit_markers(
+/// The findings that rest on one document: its markers judged against its
+/// own list — `dangling_citation`, `unused_reference`, `malformed_marker`,
+/// `citation_mismatch` — and its entries' DOIs (`doi_mismatch`). Run on one
+/// document's rows (with the corpus's `known` journals) they find what they
+/// find in the whole corpus for that document, so a run can audit documents
+/// one at a time.
+pub fn audit_document(
     refs: &[Reference],
     cits: &[Citation],
     known: &KnownJournals,
@@ -59,28 +63,32 @@ pub fn audit_markers(
     // The families are independent; the two that read the text around every
     // marker (dangling, mismatches) also split their groups over the pool.
     // Concatenated in a fixed order (the caller's sort is stable).
-    let ((dang, mism), (unus, malf)) = rayon::join(
+    let ((dang, mism), (unus, (malf, dois))) = rayon::join(
         || {
             rayon::join(
                 || dangling(&lists, known, cits),
                 || mismatches(&lists, known, cits),
             )
         },
-        || (unused(&lists, cits), malformed(cits)),
+        || {
+            (
+                unused(&lists, cits),
+                (malformed(cits), doi_mismatches(refs)),
+            )
+        },
     );
     let mut out = dang;
-    for part in [unus, malf, mism] {
+    for part in [unus, malf, mism, dois] {
         out.extend(part);
     }
     out
 }
 
-/// The findings about list entries themselves — `duplicate_reference` (across
-/// all lists of the corpus) and `doi_mismatch` — which need no marker.
-pub fn audit_lists(refs: &[Reference]) -> Vec<Discrepancy> {
-    let (mut dups, dois) = rayon::join(|| duplicates(refs), || doi_mismatches(refs));
-    dups.extend(dois);
-    dups
+/// The finding that compares the lists of all documents:
+/// `duplicate_reference`. Reads an entry's authors, year, title, journal and
+/// DOI, not its raw text.
+pub fn audit_across_lists(refs: &[Reference]) -> Vec<Discrepancy> {
+    duplicates(refs)
 }
 
 // ---------------------------------------------------------------- lists

@@ -30,7 +30,7 @@ pub fn reconcile(
 
 /// The checks that compare rows across documents — food consensus, dose
 /// conflicts, stated equivalences, implausible magnitudes, duplicate
-/// references, DOIs — in no particular order (see [`sort_discrepancies`]).
+/// references — in no particular order (see [`sort_discrepancies`]).
 /// Reads only what [`keep_for_corpus_checks`] keeps.
 pub fn reconcile_corpus(
     ex: &Extracted,
@@ -41,7 +41,7 @@ pub fn reconcile_corpus(
         || consensus::food_consensus(&ex.nutrient_values),
         || {
             rayon::join(
-                || citations::audit_lists(&ex.references),
+                || citations::audit_across_lists(&ex.references),
                 || {
                     let mut d = values::dose_conflicts(&ex.dosages);
                     d.extend(values::equivalence_mismatches(&ex.dosages));
@@ -57,12 +57,13 @@ pub fn reconcile_corpus(
     Ok((consensus, discrepancies))
 }
 
-/// The checks of in-text markers against their document's reference list
-/// ([`citations::audit_markers`]): each finding rests on one document, so
+/// The checks of a document's markers against its reference list, and of its
+/// entries' DOIs ([`citations::audit_document`]): each finding rests on one
+/// document, so
 /// `ex` may hold one document's rows (all of its id) or many; `known` are
 /// the corpus's journals.
 pub fn reconcile_document(ex: &Extracted, known: &citations::KnownJournals) -> Vec<Discrepancy> {
-    citations::audit_markers(&ex.references, &ex.citations, known)
+    citations::audit_document(&ex.references, &ex.citations, known)
 }
 
 /// [`reconcile_document`] over every chunk of `rows` (in parallel on the
@@ -104,8 +105,8 @@ pub fn sort_discrepancies(d: &mut [Discrepancy]) {
 /// corpus's rows can wait for it in memory while the full rows are parked on
 /// disk ([`crate::spill`]) until the marker checks and emit read them back a
 /// document at a time: the quotes of food values and doses, the doses'
-/// co-nutrients, the markers and the form mentions. Reference entries stay
-/// whole (the duplicate and DOI checks read most of their fields).
+/// co-nutrients, the raw text of reference entries (the duplicate check
+/// reads their parsed fields), the markers and the form mentions.
 /// `reconcile_corpus` gives the same results on the rows this leaves (tested
 /// in `tests/spill.rs`).
 pub fn keep_for_corpus_checks(ex: &mut Extracted) {
@@ -115,6 +116,9 @@ pub fn keep_for_corpus_checks(ex: &mut Extracted) {
     for d in &mut ex.dosages {
         d.quote = String::new();
         d.co_nutrients = Vec::new();
+    }
+    for r in &mut ex.references {
+        r.raw = String::new();
     }
     ex.citations = Vec::new();
     ex.forms = Vec::new();
