@@ -15,7 +15,7 @@ use nutripipe::cache::{self, Cache};
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
 use nutripipe::reconcile::citations::KnownJournals;
-use nutripipe::spill::{Slot, Spill, SpillError, SpillRows};
+use nutripipe::spill::{RowSource, Slot, Spill, SpillError, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
 /// Turn scraped vitamin articles (Dutch and English) into audited datasets.
@@ -528,18 +528,23 @@ fn run(args: &RunArgs) -> Result<()> {
     let known = KnownJournals::of(&kept.references);
     let (consensus, mut discrepancies) = pool.install(|| reconcile::reconcile_corpus(&kept))?;
     drop(kept);
+    sp.finish_and_clear();
     timings.mark("reconcile");
     let rows = SpillRows::new(&spill, slots);
+    let pb = bar(rows.chunks() as u64, "audit", visible);
     let (markers, parts) = {
         let corpus_places = reconcile::quoted_places(&discrepancies);
         pool.install(|| {
             reconcile::reconcile_documents(&rows, &known, |ex, found| {
                 let own = reconcile::quoted_places(found);
                 let wanted = |k: &str| corpus_places.contains(k) || own.contains(k);
-                emit::ReportParts::of(ex, &wanted)
+                let parts = emit::ReportParts::of(ex, &wanted);
+                pb.inc(1);
+                parts
             })
         })?
     };
+    pb.finish_and_clear();
     discrepancies.extend(markers);
     reconcile::sort_discrepancies(&mut discrepancies);
     let mut report = emit::ReportParts::default();
@@ -547,7 +552,6 @@ fn run(args: &RunArgs) -> Result<()> {
         report.absorb(p);
     }
     report.fill(&mut ds);
-    sp.finish_and_clear();
     timings.mark("markers");
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
