@@ -547,11 +547,10 @@ fn run(args: &RunArgs) -> Result<()> {
     pb.finish_and_clear();
     discrepancies.extend(markers);
     reconcile::sort_discrepancies(&mut discrepancies);
-    let mut report = emit::ReportParts::default();
-    for p in parts {
-        report.absorb(p);
-    }
-    report.fill(&mut ds);
+    parts
+        .into_iter()
+        .collect::<emit::ReportParts>()
+        .fill(&mut ds);
     timings.mark("markers");
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;

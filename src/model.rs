@@ -300,7 +300,7 @@ pub struct FoodConsensus {
     pub median: f64,
     pub spread: f64,
     pub status: String,
-    pub value_ids: Vec<String>,
+    pub value_ids: Vec<Text>,
 }
 
 /// Severity of a discrepancy.
@@ -464,6 +464,19 @@ impl RowCounts {
         c.add(ex);
         c
     }
+
+    /// Add the counts of other rows (another chunk of documents).
+    pub fn absorb(&mut self, other: RowCounts) {
+        for (doc, c) in other.per_doc {
+            let mine = self.per_doc.entry(doc).or_default();
+            for (a, b) in mine.iter_mut().zip(c) {
+                *a += b;
+            }
+        }
+        for (a, b) in self.total.iter_mut().zip(other.total) {
+            *a += b;
+        }
+    }
 }
 
 /// One source's value of a food on one basis, as the report's chart draws it.
@@ -486,6 +499,12 @@ pub struct DocSummary {
     pub lang: Lang,
     pub lines: usize,
     pub encoding: String,
+}
+
+/// Where a row's source line is, as discrepancies and the report name it:
+/// `doc:line` (inline up to 24 bytes, like every `Text`).
+pub fn place(doc: &str, line: usize) -> Text {
+    compact_str::format_compact!("{doc}:{line}")
 }
 
 /// A stable row id: a short hash of what identifies the row.

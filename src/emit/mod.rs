@@ -278,15 +278,7 @@ impl ReportParts {
 
     /// Add the parts of the next chunk.
     pub fn absorb(&mut self, other: ReportParts) {
-        for (doc, c) in other.counts.per_doc {
-            let mine = self.counts.per_doc.entry(doc).or_default();
-            for (a, b) in mine.iter_mut().zip(c) {
-                *a += b;
-            }
-        }
-        for (a, b) in self.counts.total.iter_mut().zip(other.counts.total) {
-            *a += b;
-        }
+        self.counts.absorb(other.counts);
         for (key, marks) in other.chart {
             self.chart.entry(key).or_default().extend(marks);
         }
@@ -304,6 +296,17 @@ impl ReportParts {
     }
 }
 
+/// The parts of all chunks, given in chunk order.
+impl FromIterator<ReportParts> for ReportParts {
+    fn from_iter<I: IntoIterator<Item = ReportParts>>(parts: I) -> ReportParts {
+        let mut all = ReportParts::default();
+        for p in parts {
+            all.absorb(p);
+        }
+        all
+    }
+}
+
 /// Fill the report's parts of `ds` from `rows` in one pass, quoting the lines
 /// its discrepancies point at. (`run` gathers them while it audits the
 /// markers, which reads every chunk anyway.)
@@ -315,11 +318,7 @@ pub fn prepare_report(ds: &mut Dataset, rows: &dyn RowSource) -> Result<(), Spil
             .into_par_iter()
             .map(|i| Ok(ReportParts::of(&*rows.chunk(i)?, &wanted)))
             .collect::<Result<Vec<_>, SpillError>>()?;
-        let mut all = ReportParts::default();
-        for p in found {
-            all.absorb(p);
-        }
-        all
+        found.into_iter().collect::<ReportParts>()
     };
     parts.fill(ds);
     Ok(())
@@ -379,14 +378,21 @@ fn render_table<T: TableRow>(
     let csv = w
         .into_inner()
         .map_err(|e| csv_err(csv::Error::from(e.into_error())))?;
-    let mut json = Vec::new();
-    let mut buf = Vec::with_capacity(1024);
-    for r in rows {
-        json.extend_from_slice(b",\n");
-        write_pretty_item(&table::JsonRow(r), &mut buf, &mut json)
-            .map_err(io_err(&dir.join(format!("{}.json", T::NAME))))?;
-    }
+    let json = json_items(rows.iter().map(table::JsonRow))
+        .map_err(io_err(&dir.join(format!("{}.json", T::NAME))))?;
     Ok((csv, json))
+}
+
+/// `items` as pieces of a JSON array ([`JsonArray::append`]): each
+/// pretty-printed item indented one level and preceded by ",\n".
+fn json_items<S: serde::Serialize>(items: impl Iterator<Item = S>) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = Vec::with_capacity(1024);
+    for item in items {
+        out.extend_from_slice(b",\n");
+        write_pretty_item(&item, &mut buf, &mut out)?;
+    }
+    Ok(out)
 }
 
 fn render_chunk<'a>(
@@ -401,13 +407,8 @@ fn render_chunk<'a>(
         render_table(&ex.citations, opts, dir)?,
         render_table(&ex.forms, opts, dir)?,
     ];
-    let mut csl = Vec::new();
-    let mut buf = Vec::with_capacity(1024);
-    for r in &ex.references {
-        csl.extend_from_slice(b",\n");
-        write_pretty_item(&csl::csl_item(r), &mut buf, &mut csl)
-            .map_err(io_err(&dir.join("references.csl.json")))?;
-    }
+    let csl = json_items(ex.references.iter().map(csl::csl_item))
+        .map_err(io_err(&dir.join("references.csl.json")))?;
     // BibTeX is written when the chunk is appended: its keys depend on the
     // entries before it
     let references = match ex {

@@ -556,7 +556,7 @@ impl TableRow for FoodConsensus {
             Cell::num(self.median),
             Cell::num(self.spread),
             Cell::str(&self.status),
-            Cell::List(&self.value_ids),
+            Cell::Texts(&self.value_ids),
         ]
     }
 }

@@ -19,7 +19,7 @@ use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::lexicon::rows;
-use crate::model::{row_id, Citation, Discrepancy, Reference, Severity, Text};
+use crate::model::{place, row_id, Citation, Discrepancy, Reference, Severity, Text};
 use crate::values::doi::Doi;
 
 /// Every citation and reference-list finding, in no particular order (the
@@ -184,10 +184,6 @@ fn join_and(parts: &[String]) -> String {
     }
 }
 
-fn loc(doc: &str, line: usize) -> Text {
-    compact_str::format_compact!("{doc}:{line}")
-}
-
 /// "Je 2011, Journal of Korean Medical Science": how a person names an entry.
 fn short_entry(r: &Reference) -> String {
     let author = r
@@ -270,7 +266,7 @@ fn dangling(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Disc
                 subject,
                 docs: vec![Text::from(doc)],
                 evidence: cs.iter().map(|c| c.id.clone()).collect(),
-                r#where: lines.iter().map(|l| loc(doc, *l)).collect(),
+                r#where: lines.iter().map(|l| place(doc, *l)).collect(),
             }
         })
         .collect()
@@ -306,7 +302,7 @@ fn unused(lists: &Lists, cits: &[Citation]) -> Vec<Discrepancy> {
                 subject,
                 docs: vec![Text::from(*doc)],
                 evidence: vec![r.id.clone()],
-                r#where: vec![loc(doc, r.line)],
+                r#where: vec![place(doc, r.line)],
             });
         }
     }
@@ -342,7 +338,7 @@ fn malformed(cits: &[Citation]) -> Vec<Discrepancy> {
                 subject,
                 docs: vec![Text::from(doc)],
                 evidence: cs.iter().map(|c| c.id.clone()).collect(),
-                r#where: vec![loc(doc, line)],
+                r#where: vec![place(doc, line)],
             })
         })
         .collect()
@@ -992,8 +988,8 @@ fn mismatch(
                 .chain(cands.iter().map(|x| x.id.clone()))
                 .collect(),
             r#where: {
-                let mut w = vec![loc(doc, line), loc(doc, r.line)];
-                w.extend(cands.iter().map(|x| loc(doc, x.line)));
+                let mut w = vec![place(doc, line), place(doc, r.line)];
+                w.extend(cands.iter().map(|x| place(doc, x.line)));
                 w
             },
         });
@@ -1212,7 +1208,7 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
             subject,
             docs: docs.iter().map(|d| Text::from(*d)).collect(),
             evidence: rs.iter().map(|r| r.id.clone()).collect(),
-            r#where: rs.iter().map(|r| loc(&r.doc, r.line)).collect(),
+            r#where: rs.iter().map(|r| place(&r.doc, r.line)).collect(),
         });
     }
     out
@@ -1387,9 +1383,9 @@ fn doi_mismatches(refs: &[Reference]) -> Vec<Discrepancy> {
                 severity,
                 subject,
                 detail,
-                docs: vec![r.doc.as_str().into()],
+                docs: vec![r.doc.clone()],
                 evidence: vec![r.id.clone()],
-                r#where: vec![loc(&r.doc, r.line)],
+                r#where: vec![place(&r.doc, r.line)],
             });
         }
     }

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{row_id, Discrepancy, FoodConsensus, NutrientValue, Severity, Text};
+use crate::model::{place, row_id, Discrepancy, FoodConsensus, NutrientValue, Severity};
 use polars::prelude::*;
 
 use crate::values::{format_number, Range};
@@ -200,7 +200,7 @@ pub fn food_consensus(
             .cloned()
             .unwrap_or_default();
         let row = FoodConsensus {
-            value_ids: group.iter().map(|i| i.value.id.to_string()).collect(),
+            value_ids: group.iter().map(|i| i.value.id.clone()).collect(),
             ..row
         };
         if row.status == "conflict" {
@@ -245,10 +245,10 @@ fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
-        evidence: c.value_ids.iter().map(|s| Text::from(s.as_str())).collect(),
+        evidence: c.value_ids.clone(),
         r#where: members
             .iter()
-            .map(|i| compact_str::format_compact!("{}:{}", i.value.doc, i.value.line))
+            .map(|i| place(&i.value.doc, i.value.line))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),

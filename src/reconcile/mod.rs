@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::model::{Discrepancy, Extracted, FoodConsensus, Text};
+use crate::model::{place, Discrepancy, Extracted, FoodConsensus, Text};
 use crate::spill::{RowSource, SpillError};
 
 /// Reconcile all tables: the consensus rows and every discrepancy found, in
@@ -147,13 +147,10 @@ pub fn quotes(ex: &Extracted, discrepancies: &[Discrepancy]) -> BTreeMap<String,
 /// found in the rows of `ex` (one document's or many; the first row met
 /// quoting a line wins: food values, doses, reference entries, markers).
 pub fn add_quotes(ex: &Extracted, wanted: &dyn Fn(&str) -> bool, m: &mut BTreeMap<String, String>) {
-    let mut key = String::new();
     let mut take = |doc: &str, line: usize, text: &str| {
-        use std::fmt::Write;
-        key.clear();
-        let _ = write!(key, "{doc}:{line}");
-        if wanted(key.as_str()) && !m.contains_key(key.as_str()) {
-            m.insert(key.clone(), text.to_string());
+        let key = place(doc, line);
+        if wanted(&key) && !m.contains_key(key.as_str()) {
+            m.insert(key.to_string(), text.to_string());
         }
     };
     for v in &ex.nutrient_values {

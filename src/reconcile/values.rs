@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use crate::lexicon;
-use crate::model::{row_id, Discrepancy, Dosage, NutrientValue, Qualifier, Severity};
+use crate::model::{place, row_id, Discrepancy, Dosage, NutrientValue, Qualifier, Severity};
 use crate::values::{format_number, Range, Unit};
 
 use super::consensus::{ranges_conflict, CONFLICT_RATIO};
@@ -107,9 +107,9 @@ pub fn equivalence_mismatches(dosages: &[Dosage]) -> Vec<Discrepancy> {
                 d.alt_unit,
                 fmt_range(b_min, b_max),
             ),
-            docs: vec![d.doc.as_str().into()],
+            docs: vec![d.doc.clone()],
             evidence: vec![d.id.clone()],
-            r#where: vec![compact_str::format_compact!("{}:{}", d.doc, d.line)],
+            r#where: vec![place(&d.doc, d.line)],
         });
     }
     out
@@ -138,9 +138,9 @@ pub fn implausible_values(dosages: &[Dosage], values: &[NutrientValue]) -> Vec<D
                 format_number(b.max_ug),
                 b.source
             ),
-            docs: vec![d.doc.as_str().into()],
+            docs: vec![d.doc.clone()],
             evidence: vec![d.id.clone()],
-            r#where: vec![compact_str::format_compact!("{}:{}", d.doc, d.line)],
+            r#where: vec![place(&d.doc, d.line)],
         });
     }
     for v in values {
@@ -171,9 +171,9 @@ pub fn implausible_values(dosages: &[Dosage], values: &[NutrientValue]) -> Vec<D
                 format_number(b.max_ug),
                 b.source
             ),
-            docs: vec![v.doc.as_str().into()],
+            docs: vec![v.doc.clone()],
             evidence: vec![v.id.clone()],
-            r#where: vec![compact_str::format_compact!("{}:{}", v.doc, v.line)],
+            r#where: vec![place(&v.doc, v.line)],
         });
     }
     out
@@ -332,7 +332,7 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
             evidence: involved.iter().map(|&k| items[k].0.id.clone()).collect(),
             r#where: involved
                 .iter()
-                .map(|&k| compact_str::format_compact!("{}:{}", items[k].0.doc, items[k].0.line))
+                .map(|&k| place(&items[k].0.doc, items[k].0.line))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
