@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use nutripipe::emit::{self, EmitOptions};
-use nutripipe::model::{Dataset, Extracted};
+use nutripipe::model::Dataset;
+use nutripipe::reconcile::keys::CorpusKeys;
 use nutripipe::spill::{Spill, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
@@ -98,24 +99,21 @@ fn main() -> anyhow::Result<()> {
     mark("warm-up");
     let mut ds = Dataset::default();
     let spill = Spill::create_in(out.path())?;
-    let mut parts = Vec::new();
+    let mut keys = CorpusKeys::default();
     let mut slots = Vec::new();
     for rel in &files {
         let Ok((doc, summary, _)) = ingest::load(&raw, rel) else {
             continue;
         };
-        // as `run` does: normalised per document, parked, reduced
-        let mut ex = normalize::normalize(extract::extract_document(&doc));
+        // as `run` does: normalised per document, parked, keys kept
+        let ex = normalize::normalize(extract::extract_document(&doc));
         slots.push((summary.id.clone(), spill.put(&ex)?));
-        reconcile::keep_for_corpus_checks(&mut ex);
-        parts.push(ex);
+        keys.append(CorpusKeys::of(&ex));
         ds.documents.push(summary);
     }
     mark("extract");
-    let mut ex = Extracted::concat(parts);
-    mark("merge");
-    normalize::sort_rows(&mut ex);
-    mark("normalize");
+    keys.sort();
+    mark("sort keys");
     // each family of checks alone first: what it holds at its peak
     let probe = |name: &str, f: &dyn Fn() -> usize| {
         let before = LIVE.load(Ordering::Relaxed);
@@ -130,14 +128,14 @@ fn main() -> anyhow::Result<()> {
         );
     };
     probe("food_consensus", &|| {
-        reconcile::consensus::food_consensus(&ex.nutrient_values)
+        reconcile::consensus::food_consensus(&keys)
             .map(|(c, d)| c.len() + d.len())
             .unwrap_or(0)
     });
     let rows = SpillRows::new(&spill, slots);
-    let known = reconcile::citations::KnownJournals::of(&ex.references);
+    let known = reconcile::citations::KnownJournals::named(keys.journals());
     probe("duplicates", &|| {
-        reconcile::citations::audit_across_lists(&ex.references).len()
+        reconcile::citations::audit_across_lists(&keys).len()
     });
     probe("per document", &|| {
         reconcile::reconcile_documents(&rows, &known, |_, _| ())
@@ -145,16 +143,10 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or(0)
     });
     probe("dose_conflicts", &|| {
-        reconcile::values::dose_conflicts(&ex.dosages).len()
-    });
-    probe("equivalence", &|| {
-        reconcile::values::equivalence_mismatches(&ex.dosages).len()
-    });
-    probe("implausible", &|| {
-        reconcile::values::implausible_values(&ex.dosages, &ex.nutrient_values).len()
+        reconcile::values::dose_conflicts(&keys).len()
     });
     mark("families");
-    let (consensus, mut discrepancies) = reconcile::reconcile_corpus(&ex)?;
+    let (consensus, mut discrepancies) = reconcile::reconcile_corpus(&keys)?;
     discrepancies.extend(reconcile::reconcile_documents(&rows, &known, |_, _| ())?.0);
     reconcile::sort_discrepancies(&mut discrepancies);
     mark("reconcile");
@@ -162,15 +154,16 @@ fn main() -> anyhow::Result<()> {
         "kept for reconcile (full rows on disk: {:.1} MB):",
         spill.size() as f64 / 1e6
     );
-    let Extracted {
-        nutrient_values,
-        dosages,
-        references,
-        ..
-    } = ex;
-    cost("nutrient_values", nutrient_values.len(), nutrient_values);
-    cost("dosages", dosages.len(), dosages);
-    cost("references", references.len(), references);
+    let CorpusKeys {
+        syms,
+        foods,
+        doses,
+        refs,
+    } = keys;
+    cost("food keys", foods.len(), foods);
+    cost("dose keys", doses.len(), doses);
+    cost("reference keys", refs.len(), refs);
+    cost("symbols", syms.len(), syms);
     ds.consensus = consensus;
     ds.discrepancies = discrepancies;
     emit::prepare_report(&mut ds, &rows)?;

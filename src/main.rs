@@ -15,6 +15,7 @@ use nutripipe::cache::{self, Cache};
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
 use nutripipe::reconcile::citations::KnownJournals;
+use nutripipe::reconcile::keys::CorpusKeys;
 use nutripipe::spill::{RowSource, Slot, Spill, SpillError, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
@@ -220,16 +221,16 @@ fn process(
 }
 
 /// A document after extraction: its summary and warnings, where its full
-/// rows are parked, and the part of them reconcile reads.
+/// rows are parked, and the keys of them the checks across documents read.
 struct Parked {
     summary: DocSummary,
     warnings: Vec<Warning>,
     slot: Slot,
-    kept: Extracted,
+    kept: CorpusKeys,
 }
 
-/// Normalise one document's rows, park them in the spill and keep what
-/// reconcile reads.
+/// Normalise one document's rows, park them in the spill and keep their
+/// keys for the checks across documents.
 fn park(
     (summary, extracted, mut warnings): (DocSummary, Extracted, Vec<Warning>),
     spill: &Spill,
@@ -237,12 +238,11 @@ fn park(
     let mut ex = normalize::normalize(extracted);
     warnings.append(&mut ex.warnings);
     let slot = spill.put(&ex)?;
-    reconcile::keep_for_corpus_checks(&mut ex);
     Ok(Parked {
         summary,
         warnings,
         slot,
-        kept: ex,
+        kept: CorpusKeys::of(&ex),
     })
 }
 
@@ -368,22 +368,21 @@ fn bench_corpus(args: &BenchCorpusArgs) -> Result<()> {
     Ok(())
 }
 
-/// What the extract stage leaves: the documents (file order), the rows the
+/// What the extract stage leaves: the documents (file order), the keys the
 /// checks across documents read (table order), where each document's full
 /// rows are parked, and the warnings met.
 struct Extraction {
     documents: Vec<DocSummary>,
-    kept: Extracted,
+    kept: CorpusKeys,
     slots: Vec<(String, Slot)>,
     warnings: Vec<Warning>,
 }
 
 /// Read, ingest, extract, normalise and park every file on the pool.
 ///
-/// Documents are taken in id order, the order of the tables, and their kept
-/// rows appended to one set of tables as soon as the documents before them
-/// are done: no per-document vectors are left to gather at the end, which
-/// took as much memory again as the kept rows.
+/// Documents are taken in id order, the order of the tables, and their keys
+/// appended to the corpus's as soon as the documents before them are done:
+/// no per-document vectors are left to gather at the end.
 fn extract_corpus(
     args: &RunArgs,
     files: &[PathBuf],
@@ -397,7 +396,7 @@ fn extract_corpus(
     let ids: Vec<String> = files.iter().map(|f| ingest::doc_id(f)).collect();
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
-    let mut kept = Extracted::default();
+    let mut kept = CorpusKeys::default();
     let mut slots: Vec<(String, Slot)> = Vec::new();
     let mut documents: Vec<(usize, DocSummary)> = Vec::new();
     let mut warnings = Vec::new();
@@ -515,7 +514,7 @@ fn run(args: &RunArgs) -> Result<()> {
     // other; their rows interleave by line. Elsewhere this finds the tables
     // in order.
     let sp = spinner("normalize", visible);
-    normalize::sort_rows(&mut kept);
+    kept.sort();
     warnings.sort();
     sp.finish_and_clear();
 
@@ -525,7 +524,7 @@ fn run(args: &RunArgs) -> Result<()> {
     // marker checks, which read each document's rows back from the spill and,
     // while a document is in memory, take from it what the report needs
     // (row counts, chart values, the lines the findings point at).
-    let known = KnownJournals::of(&kept.references);
+    let known = KnownJournals::named(kept.journals());
     let (consensus, mut discrepancies) = pool.install(|| reconcile::reconcile_corpus(&kept))?;
     drop(kept);
     sp.finish_and_clear();

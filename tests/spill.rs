@@ -10,6 +10,7 @@ use std::path::Path;
 
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
+use nutripipe::reconcile::keys::CorpusKeys;
 use nutripipe::{extract, ingest, normalize, reconcile};
 
 mod common;
@@ -97,27 +98,59 @@ fn files_sharing_a_document_id_are_interleaved_as_in_memory() {
 }
 
 #[test]
-fn the_corpus_checks_read_nothing_that_is_not_kept_and_markers_are_per_document() {
+fn corpus_keys_gathered_document_by_document_are_the_keys_of_all_rows() {
     let (docs, _) = extract_all(&raw_dir());
-    let parts: Vec<Extracted> = docs.into_iter().map(|(_, ex)| ex).collect();
-    let full = normalize::normalize(Extracted::concat(parts.clone()));
-    let mut kept = full.clone();
-    reconcile::keep_for_corpus_checks(&mut kept);
-    assert!(kept.forms.is_empty() && !full.forms.is_empty());
-    assert!(kept.citations.is_empty() && !full.citations.is_empty());
-    assert!(kept.nutrient_values.iter().all(|v| v.quote.is_empty()));
+    let raw_parts: Vec<Extracted> = docs.into_iter().map(|(_, ex)| ex).collect();
+    let full = normalize::normalize(Extracted::concat(raw_parts.clone()));
+    let parts: Vec<Extracted> = raw_parts.into_iter().map(normalize::normalize).collect();
+    let at_once = CorpusKeys::of(&full);
+    let mut gathered = CorpusKeys::default();
+    // appended in reverse, so the sort has to restore the table order
+    for p in parts.iter().rev() {
+        gathered.append(CorpusKeys::of(p));
+    }
+    gathered.sort();
+    let names = |k: &CorpusKeys| {
+        let s = &k.syms;
+        (
+            k.foods
+                .iter()
+                .map(|f| {
+                    (
+                        f.id.clone(),
+                        s.name(f.doc).to_string(),
+                        s.name(f.food).to_string(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            k.doses
+                .iter()
+                .map(|d| (d.id.clone(), d.group.map(|g| s.name(g).to_string())))
+                .collect::<Vec<_>>(),
+            k.refs
+                .iter()
+                .map(|r| (r.id.clone(), s.name(r.journal).to_string()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert!(!at_once.foods.is_empty() && !at_once.doses.is_empty() && !at_once.refs.is_empty());
+    assert_eq!(names(&at_once), names(&gathered));
     let (a, b) = (
-        reconcile::reconcile_corpus(&full).unwrap(),
-        reconcile::reconcile_corpus(&kept).unwrap(),
+        reconcile::reconcile_corpus(&at_once).unwrap(),
+        reconcile::reconcile_corpus(&gathered).unwrap(),
     );
     assert!(!a.1.is_empty(), "the sources have discrepancies to compare");
     assert_eq!(a, b);
-    // the marker checks, one document at a time, find what they find at once
+    assert_eq!(
+        reconcile::citations::KnownJournals::of(&full.references),
+        reconcile::citations::KnownJournals::named(gathered.journals())
+    );
+    // the per-document checks, one document at a time, find what they find at once
     let known = reconcile::citations::KnownJournals::of(&full.references);
     let mut at_once = reconcile::reconcile_document(&full, &known);
     let mut one_by_one: Vec<_> = parts
-        .into_iter()
-        .flat_map(|p| reconcile::reconcile_document(&normalize::normalize(p), &known))
+        .iter()
+        .flat_map(|p| reconcile::reconcile_document(p, &known))
         .collect();
     assert!(!at_once.is_empty());
     reconcile::sort_discrepancies(&mut at_once);

@@ -22,14 +22,20 @@ use crate::lexicon::rows;
 use crate::model::{place, row_id, Citation, Discrepancy, Reference, Severity, Text};
 use crate::values::doi::Doi;
 
+use super::keys::{CorpusKeys, Remap, Sym, Symbols};
+
 /// Every citation and reference-list finding, in no particular order (the
 /// caller sorts): [`audit_document`] with the journals of `refs`, then
 /// [`audit_across_lists`].
 pub fn audit_citations(refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy> {
     let known = KnownJournals::of(refs);
+    let keys = CorpusKeys::of(&crate::model::Extracted {
+        references: refs.to_vec(),
+        ..Default::default()
+    });
     let (mut out, lists) = rayon::join(
         || audit_document(refs, cits, &known),
-        || audit_across_lists(refs),
+        || audit_across_lists(&keys),
     );
     out.extend(lists);
     out
@@ -43,7 +49,13 @@ pub struct KnownJournals(Vec<Vec<String>>);
 
 impl KnownJournals {
     pub fn of(refs: &[Reference]) -> KnownJournals {
-        KnownJournals(known_journals(refs))
+        KnownJournals::named(refs.iter().map(|r| r.journal.as_str()))
+    }
+
+    /// The known journals of reference entries with these journal names
+    /// (each may come any number of times).
+    pub fn named<'a>(journals: impl IntoIterator<Item = &'a str>) -> KnownJournals {
+        KnownJournals(known_journals(journals))
     }
 }
 
@@ -85,10 +97,9 @@ pub fn audit_document(
 }
 
 /// The finding that compares the lists of all documents:
-/// `duplicate_reference`. Reads an entry's authors, year, title, journal and
-/// DOI, not its raw text.
-pub fn audit_across_lists(refs: &[Reference]) -> Vec<Discrepancy> {
-    duplicates(refs)
+/// `duplicate_reference`, over the entries' keys ([`RefKey`]).
+pub fn audit_across_lists(keys: &CorpusKeys) -> Vec<Discrepancy> {
+    duplicates(keys)
 }
 
 // ---------------------------------------------------------------- lists
@@ -186,25 +197,36 @@ fn join_and(parts: &[String]) -> String {
 
 /// "Je 2011, Journal of Korean Medical Science": how a person names an entry.
 fn short_entry(r: &Reference) -> String {
-    let author = r
-        .authors
+    let s = entry_name(first_author(r), r.year, &r.journal);
+    if s.is_empty() {
+        truncate(&r.raw, 60)
+    } else {
+        s
+    }
+}
+
+/// The first author as written, up to the comma ("Rønn" of "Rønn, SH").
+fn first_author(r: &Reference) -> Option<&str> {
+    r.authors
         .first()
-        .map(|a| a.split(',').next().unwrap_or(a).trim().to_string())
-        .filter(|a| !a.is_empty());
-    let mut s = match (author, r.year) {
+        .map(|a| a.split(',').next().unwrap_or(a).trim())
+        .filter(|a| !a.is_empty())
+}
+
+/// "Je 2011, Journal of Korean Medical Science" from its parts (empty when
+/// there are none).
+fn entry_name(author: Option<&str>, year: Option<i64>, journal: &str) -> String {
+    let mut s = match (author, year) {
         (Some(a), Some(y)) => format!("{a} {y}"),
-        (Some(a), None) => a,
+        (Some(a), None) => a.to_string(),
         (None, Some(y)) => y.to_string(),
         (None, None) => String::new(),
     };
-    if !r.journal.is_empty() {
+    if !journal.is_empty() {
         if !s.is_empty() {
             s.push_str(", ");
         }
-        s.push_str(&r.journal);
-    }
-    if s.is_empty() {
-        s = truncate(&r.raw, 60);
+        s.push_str(journal);
     }
     s
 }
@@ -659,11 +681,12 @@ struct Cues {
 
 /// The journals of every reference list plus the lexicon's, as title words:
 /// the titles a text can be recognised to name.
-fn known_journals(refs: &[Reference]) -> Vec<Vec<String>> {
+fn known_journals<'a>(journals: impl IntoIterator<Item = &'a str>) -> Vec<Vec<String>> {
     let mut known: Vec<Vec<String>> = JOURNALS.iter().flatten().cloned().collect();
     known.extend(
-        refs.iter()
-            .map(|r| journal_words(&r.journal))
+        journals
+            .into_iter()
+            .map(journal_words)
             .filter(|w| !w.is_empty()),
     );
     known.sort();
@@ -1014,8 +1037,9 @@ fn title_words(s: &str) -> Box<[Text]> {
     words.into_boxed_slice()
 }
 
-/// Token Jaccard similarity of two titles (word sets as sorted slices).
-fn jaccard(a: &[Text], b: &[Text]) -> f64 {
+/// Token Jaccard similarity of two titles (word sets as slices sorted the
+/// same way).
+fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
     let (mut i, mut j, mut both) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -1046,38 +1070,93 @@ fn first_family(r: &Reference) -> Option<String> {
     (!fam.is_empty()).then_some(fam)
 }
 
-/// What [`same_work`] compares, worked out once per entry: an author-year
-/// bucket of n entries is compared pairwise, so parsing the DOI and splitting
-/// the title for every pair made a popular work (or first author) cost n² parses.
-struct WorkKey {
+/// What the duplicate check reads of a reference entry, worked out once per
+/// entry (an author-year bucket of n entries is compared pairwise, so parsing
+/// the DOI and splitting the title for every pair made a popular work cost
+/// n² parses), and kept for every entry of the corpus until the check runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefKey {
+    pub id: Text,
+    pub doc: Sym,
+    pub line: usize,
+    pub ref_no: i64,
+    pub year: Option<i64>,
     doi: Option<Doi>,
-    family: Option<String>,
-    /// Kept for every entry of the corpus while the check runs; words fit
-    /// inline in a `Text`, so the set costs one allocation.
-    title: Box<[Text]>,
+    /// The DOI as the entry writes it, lower case, where that is not `doi`.
+    doi_written: Option<Box<str>>,
+    /// First author as written ([`first_author`]) and folded ([`first_family`]).
+    author: Option<Sym>,
+    family: Option<Sym>,
+    pub journal: Sym,
+    /// Title words ([`title_words`]), sorted by symbol.
+    title: Box<[Sym]>,
 }
 
-impl WorkKey {
-    fn of(r: &Reference) -> WorkKey {
-        WorkKey {
-            doi: r.doi.parse::<Doi>().ok(),
-            family: first_family(r),
-            title: title_words(&r.title),
+impl RefKey {
+    pub fn of(r: &Reference, syms: &mut Symbols) -> RefKey {
+        let doi = r.doi.parse::<Doi>().ok();
+        let written = r.doi.as_str().to_lowercase();
+        let mut title: Vec<Sym> = title_words(&r.title)
+            .iter()
+            .map(|w| syms.intern(w))
+            .collect();
+        title.sort_unstable();
+        RefKey {
+            id: r.id.clone(),
+            doc: syms.intern(&r.doc),
+            line: r.line,
+            ref_no: r.ref_no,
+            year: r.year,
+            doi_written: doi
+                .as_ref()
+                .filter(|d| d.as_str() != written)
+                .map(|_| written.into_boxed_str()),
+            doi,
+            author: first_author(r).map(|a| syms.intern(a)),
+            family: first_family(r).map(|f| syms.intern(&f)),
+            journal: syms.intern(&r.journal),
+            title: title.into_boxed_slice(),
+        }
+    }
+
+    /// The DOI as written (lower case), when the entry has a valid one.
+    fn doi_text(&self) -> Option<&str> {
+        self.doi_written
+            .as_deref()
+            .or(self.doi.as_ref().map(Doi::as_str))
+    }
+}
+
+impl Remap for RefKey {
+    fn remap(self, map: &[Sym]) -> RefKey {
+        let m = |s: Sym| map[s as usize];
+        let mut title: Vec<Sym> = self.title.iter().map(|&w| m(w)).collect();
+        title.sort_unstable();
+        RefKey {
+            doc: m(self.doc),
+            author: self.author.map(m),
+            family: self.family.map(m),
+            journal: m(self.journal),
+            title: title.into_boxed_slice(),
+            ..self
         }
     }
 }
 
 /// Why two entries are the same work, if they are.
-fn same_work(a: &Reference, ka: &WorkKey, b: &Reference, kb: &WorkKey) -> Option<String> {
-    if ka.doi.is_some() && ka.doi == kb.doi {
-        return Some(format!("both have DOI {}", a.doi.to_lowercase()));
+fn same_work(a: &RefKey, b: &RefKey, syms: &Symbols) -> Option<String> {
+    if a.doi.is_some() && a.doi == b.doi {
+        return Some(format!(
+            "both have DOI {}",
+            a.doi_text().unwrap_or_default()
+        ));
     }
-    let (fa, fb) = (ka.family.as_ref()?, kb.family.as_ref()?);
+    let (fa, fb) = (a.family?, b.family?);
     let (ya, yb) = (a.year?, b.year?);
     if fa != fb || ya != yb {
         return None;
     }
-    let (ta, tb) = (&ka.title, &kb.title);
+    let (ta, tb) = (&a.title, &b.title);
     if ta.len() < 3 || tb.len() < 3 {
         return None;
     }
@@ -1085,7 +1164,7 @@ fn same_work(a: &Reference, ka: &WorkKey, b: &Reference, kb: &WorkKey) -> Option
     (j >= TITLE_JACCARD).then(|| {
         format!(
             "both are {} {ya} with {} titles",
-            a.authors[0].split(',').next().unwrap_or_default().trim(),
+            a.author.map(|s| syms.name(s)).unwrap_or_default(),
             if j >= 0.999 {
                 "the same"
             } else {
@@ -1098,7 +1177,8 @@ fn same_work(a: &Reference, ka: &WorkKey, b: &Reference, kb: &WorkKey) -> Option
 /// The same work listed twice, within a list (a warning: the list is wrong) or
 /// across documents (information: two sources rest on one study). Entries that
 /// only share a first author are different works.
-fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
+fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
+    let (refs, syms) = (&keys.refs, &keys.syms);
     // Union-find over entries, so three copies make one finding.
     let n = refs.len();
     let mut parent: Vec<usize> = (0..n).collect();
@@ -1122,20 +1202,20 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
     // next one with that DOI gives the same clusters as joining every pair.
     // `reason[i]` stays what the pairwise loop gave: the reason of the first
     // later entry that is the same work as entry i.
-    let keys: Vec<WorkKey> = refs.par_iter().map(WorkKey::of).collect();
     let mut next_same_doi: Vec<Option<usize>> = vec![None; n];
     let mut last_of_doi: HashMap<&Doi, usize> = HashMap::new();
-    for (i, k) in keys.iter().enumerate() {
+    for (i, k) in refs.iter().enumerate() {
         if let Some(d) = &k.doi {
             if let Some(prev) = last_of_doi.insert(d, i) {
                 next_same_doi[prev] = Some(i);
             }
         }
     }
-    let mut by_author_year: HashMap<(String, i64), Vec<usize>> = HashMap::new();
+    drop(last_of_doi);
+    let mut by_author_year: HashMap<(Sym, i64), Vec<usize>> = HashMap::new();
     for (i, r) in refs.iter().enumerate() {
-        if let (Some(f), Some(y)) = (&keys[i].family, r.year) {
-            by_author_year.entry((f.clone(), y)).or_default().push(i);
+        if let (Some(f), Some(y)) = (r.family, r.year) {
+            by_author_year.entry((f, y)).or_default().push(i);
         }
     }
     let mut reason: HashMap<usize, String> = HashMap::new();
@@ -1143,7 +1223,7 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
         for (k, &i) in members.iter().enumerate() {
             // members are in index order: the later entries of the bucket
             for &j in &members[k + 1..] {
-                if let Some(why) = same_work(&refs[i], &keys[i], &refs[j], &keys[j]) {
+                if let Some(why) = same_work(&refs[i], &refs[j], syms) {
                     union(&mut parent, i, j);
                     if next_same_doi[i].is_none_or(|d| j < d) {
                         reason.entry(i).or_insert(why);
@@ -1152,36 +1232,48 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
             }
         }
     }
+    drop(by_author_year);
     for i in 0..n {
         if let Some(j) = next_same_doi[i] {
             union(&mut parent, i, j);
-            if let Some(why) = same_work(&refs[i], &keys[i], &refs[j], &keys[j]) {
-                match reason.get(&i) {
-                    // an author-year match before entry j came first
-                    Some(_) => {}
-                    None => {
-                        reason.insert(i, why);
-                    }
-                }
+            if let Some(why) = same_work(&refs[i], &refs[j], syms) {
+                // an author-year match before entry j came first
+                reason.entry(i).or_insert(why);
             }
         }
     }
-    let mut clusters: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
-        let r = root(&mut parent, i);
-        clusters.entry(r).or_default().push(i);
+    // clusters of more than one entry (most entries are alone: not gathered)
+    let roots: Vec<usize> = (0..n).map(|i| root(&mut parent, i)).collect();
+    let mut size = vec![0u32; n];
+    for &r in &roots {
+        size[r] += 1;
     }
+    let mut clusters: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, &r) in roots.iter().enumerate() {
+        if size[r] > 1 {
+            clusters.entry(r).or_default().push(i);
+        }
+    }
+    let doc = |r: &RefKey| syms.name(r.doc);
     let mut out = Vec::new();
     for (_, members) in clusters.into_iter().filter(|(_, m)| m.len() > 1) {
-        let rs: Vec<&Reference> = members.iter().map(|&i| &refs[i]).collect();
-        let docs: BTreeSet<&str> = rs.iter().map(|r| r.doc.as_str()).collect();
+        let rs: Vec<&RefKey> = members.iter().map(|&i| &refs[i]).collect();
+        let docs: BTreeSet<&str> = rs.iter().map(|r| doc(r)).collect();
         let names: Vec<String> = rs
             .iter()
-            .map(|r| format!("[{}] in {}", r.ref_no, r.doc))
+            .map(|r| format!("[{}] in {}", r.ref_no, doc(r)))
             .collect();
+        let first = rs[0];
         let subject = format!(
             "{}: {}",
-            first_family(rs[0]).map_or_else(|| "entry".to_string(), |_| short_entry(rs[0])),
+            match first.family {
+                Some(_) => entry_name(
+                    first.author.map(|a| syms.name(a)),
+                    first.year,
+                    syms.name(first.journal)
+                ),
+                None => "entry".to_string(),
+            },
             join_and(&names)
         );
         let why = members
@@ -1208,7 +1300,7 @@ fn duplicates(refs: &[Reference]) -> Vec<Discrepancy> {
             subject,
             docs: docs.iter().map(|d| Text::from(*d)).collect(),
             evidence: rs.iter().map(|r| r.id.clone()).collect(),
-            r#where: rs.iter().map(|r| place(&r.doc, r.line)).collect(),
+            r#where: rs.iter().map(|r| place(doc(r), r.line)).collect(),
         });
     }
     out
@@ -1715,7 +1807,10 @@ mod tests {
             "Inactive Matrix Gla protein and mortality in dialysis",
             "Int J Mol Sci",
         );
-        let d = duplicates(&[r1, r2, r3, r4, r5, r6, r7]);
+        let d = duplicates(&CorpusKeys::of(&crate::model::Extracted {
+            references: vec![r1, r2, r3, r4, r5, r6, r7],
+            ..Default::default()
+        }));
         assert_eq!(d.len(), 2, "{d:#?}");
         let across = d.iter().find(|x| x.docs.len() == 2).unwrap();
         assert_eq!(across.severity, Severity::Info);

@@ -8,8 +8,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{place, row_id, Discrepancy, FoodConsensus, NutrientValue, Severity};
+use crate::model::{place, row_id, Discrepancy, FoodConsensus, NutrientValue, Severity, Text};
 use polars::prelude::*;
+
+use super::keys::{CorpusKeys, Remap, Sym, Symbols};
 
 use crate::values::{format_number, Range};
 
@@ -54,11 +56,60 @@ pub fn ranges_conflict(a: Range, b: Range, ratio: f64) -> bool {
 #[error("food consensus: {0}")]
 pub struct ConsensusError(#[from] PolarsError);
 
-/// One comparable food value: its row and its range in ug per basis.
+/// What the consensus reads of a food value: the row's id and place, the
+/// group it belongs to and its comparable range ([`comparable`]). Only rows
+/// with a comparable value have one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoodKey {
+    pub id: Text,
+    pub doc: Sym,
+    pub line: usize,
+    /// Orders rows within a line (table order); saturates, it only breaks ties.
+    pub offset: u32,
+    pub food: Sym,
+    pub nutrient: Sym,
+    /// The comparable basis ("per 100 g", "per tablespoon").
+    pub basis: Sym,
+    /// ug per basis.
+    pub range: Range,
+}
+
+impl FoodKey {
+    pub fn of(v: &NutrientValue, syms: &mut Symbols) -> Option<FoodKey> {
+        let (basis, range) = comparable(v)?;
+        Some(FoodKey {
+            id: v.id.clone(),
+            doc: syms.intern(&v.doc),
+            line: v.line,
+            offset: u32::try_from(v.offset).unwrap_or(u32::MAX),
+            food: syms.intern(&v.food),
+            nutrient: syms.intern(&v.nutrient),
+            basis: syms.intern(&basis),
+            range,
+        })
+    }
+}
+
+impl Remap for FoodKey {
+    fn remap(self, map: &[Sym]) -> FoodKey {
+        let m = |s: Sym| map[s as usize];
+        FoodKey {
+            doc: m(self.doc),
+            food: m(self.food),
+            nutrient: m(self.nutrient),
+            basis: m(self.basis),
+            ..self
+        }
+    }
+}
+
+/// One comparable food value with its names.
 struct Item<'a> {
-    value: &'a NutrientValue,
-    basis: String,
-    range: Range,
+    key: &'a FoodKey,
+    doc: &'a str,
+    food: &'a str,
+    nutrient: &'a str,
+    basis: &'a str,
 }
 
 /// The consensus table, computed as a lazy polars group-by over the food values:
@@ -67,12 +118,12 @@ struct Item<'a> {
 /// exceeds [`CONFLICT_RATIO`] × its smallest upper end: that pair is disjoint and
 /// far apart, and any conflicting pair implies it.
 fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
-    let docs: Vec<&str> = items.iter().map(|i| i.value.doc.as_str()).collect();
-    let foods: Vec<&str> = items.iter().map(|i| i.value.food.as_str()).collect();
-    let nutrients: Vec<&str> = items.iter().map(|i| i.value.nutrient.as_str()).collect();
-    let bases: Vec<&str> = items.iter().map(|i| i.basis.as_str()).collect();
-    let lo: Vec<f64> = items.iter().map(|i| i.range.min).collect();
-    let hi: Vec<f64> = items.iter().map(|i| i.range.max).collect();
+    let docs: Vec<&str> = items.iter().map(|i| i.doc).collect();
+    let foods: Vec<&str> = items.iter().map(|i| i.food).collect();
+    let nutrients: Vec<&str> = items.iter().map(|i| i.nutrient).collect();
+    let bases: Vec<&str> = items.iter().map(|i| i.basis).collect();
+    let lo: Vec<f64> = items.iter().map(|i| i.key.range.min).collect();
+    let hi: Vec<f64> = items.iter().map(|i| i.key.range.max).collect();
     let df = df!(
         "doc" => docs,
         "food" => foods,
@@ -136,18 +187,20 @@ fn floats(df: &DataFrame, name: &str) -> Result<Vec<f64>, PolarsError> {
         .collect())
 }
 
-/// Consensus rows and the value conflicts among food values.
+/// Consensus rows and the value conflicts among the food values of `keys`.
 pub fn food_consensus(
-    values: &[NutrientValue],
+    keys: &CorpusKeys,
 ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), ConsensusError> {
-    let items: Vec<Item> = values
+    let s = &keys.syms;
+    let items: Vec<Item> = keys
+        .foods
         .iter()
-        .filter_map(|v| {
-            comparable(v).map(|(basis, range)| Item {
-                value: v,
-                basis,
-                range,
-            })
+        .map(|k| Item {
+            key: k,
+            doc: s.name(k.doc),
+            food: s.name(k.food),
+            nutrient: s.name(k.nutrient),
+            basis: s.name(k.basis),
         })
         .collect();
     if items.is_empty() {
@@ -171,11 +224,7 @@ pub fn food_consensus(
     let mut members: BTreeMap<(&str, &str, &str), Vec<&Item>> = BTreeMap::new();
     for i in &items {
         members
-            .entry((
-                i.value.food.as_str(),
-                i.value.nutrient.as_str(),
-                i.basis.as_str(),
-            ))
+            .entry((i.food, i.nutrient, i.basis))
             .or_default()
             .push(i);
     }
@@ -200,7 +249,7 @@ pub fn food_consensus(
             .cloned()
             .unwrap_or_default();
         let row = FoodConsensus {
-            value_ids: group.iter().map(|i| i.value.id.clone()).collect(),
+            value_ids: group.iter().map(|i| i.key.id.clone()).collect(),
             ..row
         };
         if row.status == "conflict" {
@@ -213,13 +262,13 @@ pub fn food_consensus(
 
 fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
     let mut sorted: Vec<&&Item> = members.iter().collect();
-    sorted.sort_by(|a, b| (&a.value.doc, a.value.line).cmp(&(&b.value.doc, b.value.line)));
+    sorted.sort_by(|a, b| (a.doc, a.key.line).cmp(&(b.doc, b.key.line)));
     let stated: Vec<String> = sorted
         .iter()
         .map(|i| {
             format!(
                 "{} ug {} in {} line {}",
-                i.range, c.basis, i.value.doc, i.value.line
+                i.key.range, c.basis, i.doc, i.key.line
             )
         })
         .collect();
@@ -241,14 +290,14 @@ fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
         ),
         docs: members
             .iter()
-            .map(|i| i.value.doc.clone())
+            .map(|i| Text::from(i.doc))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
         evidence: c.value_ids.clone(),
         r#where: members
             .iter()
-            .map(|i| place(&i.value.doc, i.value.line))
+            .map(|i| place(i.doc, i.key.line))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
@@ -258,6 +307,16 @@ fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Extracted;
+
+    fn food_consensus(
+        v: &[NutrientValue],
+    ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), ConsensusError> {
+        super::food_consensus(&CorpusKeys::of(&Extracted {
+            nutrient_values: v.to_vec(),
+            ..Default::default()
+        }))
+    }
 
     fn nv(
         doc: &str,

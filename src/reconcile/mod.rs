@@ -1,10 +1,18 @@
 //! Stage 4: reconcile figures across sources and audit them. One file per
 //! family of checks: [`consensus`] (food values per comparable basis and their
 //! conflicts), [`values`] (dose conflicts, stated equivalences, implausible
-//! magnitudes) and [`citations`] (markers, reference lists, DOIs).
+//! magnitudes) and [`citations`] (markers, reference lists, DOIs); [`keys`]
+//! holds what the checks across documents keep of every row.
+//!
+//! The checks fall in two groups, so that a large corpus need not be held in
+//! memory: [`reconcile_corpus`] compares rows of different documents and
+//! reads only their keys ([`keys::CorpusKeys`]); [`reconcile_document`]
+//! judges each document on its own full rows (with the corpus's journals),
+//! one document at a time.
 
 pub mod citations;
 pub mod consensus;
+pub mod keys;
 pub mod values;
 
 use std::collections::{BTreeMap, HashSet};
@@ -14,6 +22,8 @@ use rayon::prelude::*;
 use crate::model::{place, Discrepancy, Extracted, FoodConsensus, Text};
 use crate::spill::{RowSource, SpillError};
 
+use keys::CorpusKeys;
+
 /// Reconcile all tables: the consensus rows and every discrepancy found, in
 /// a stable order (severity, kind, subject): [`reconcile_corpus`] and
 /// [`reconcile_document`] over every row at once.
@@ -21,7 +31,10 @@ pub fn reconcile(
     ex: &Extracted,
 ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), consensus::ConsensusError> {
     let known = citations::KnownJournals::of(&ex.references);
-    let (corpus, markers) = rayon::join(|| reconcile_corpus(ex), || reconcile_document(ex, &known));
+    let (corpus, markers) = rayon::join(
+        || reconcile_corpus(&CorpusKeys::of(ex)),
+        || reconcile_document(ex, &known),
+    );
     let (consensus, mut discrepancies) = corpus?;
     discrepancies.extend(markers);
     sort_discrepancies(&mut discrepancies);
@@ -29,41 +42,38 @@ pub fn reconcile(
 }
 
 /// The checks that compare rows across documents — food consensus, dose
-/// conflicts, stated equivalences, implausible magnitudes, duplicate
-/// references — in no particular order (see [`sort_discrepancies`]).
-/// Reads only what [`keep_for_corpus_checks`] keeps.
+/// conflicts, duplicate references — in no particular order (see
+/// [`sort_discrepancies`]), on the rows' keys.
 pub fn reconcile_corpus(
-    ex: &Extracted,
+    keys: &CorpusKeys,
 ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), consensus::ConsensusError> {
     // The families of checks are independent: run them side by side on the
     // current rayon pool, then concatenate in a fixed order.
-    let (food, (lists, value_checks)) = rayon::join(
-        || consensus::food_consensus(&ex.nutrient_values),
+    let (food, (lists, doses)) = rayon::join(
+        || consensus::food_consensus(keys),
         || {
             rayon::join(
-                || citations::audit_across_lists(&ex.references),
-                || {
-                    let mut d = values::dose_conflicts(&ex.dosages);
-                    d.extend(values::equivalence_mismatches(&ex.dosages));
-                    d.extend(values::implausible_values(&ex.dosages, &ex.nutrient_values));
-                    d
-                },
+                || citations::audit_across_lists(keys),
+                || values::dose_conflicts(keys),
             )
         },
     );
     let (consensus, mut discrepancies) = food?;
-    discrepancies.extend(value_checks);
+    discrepancies.extend(doses);
     discrepancies.extend(lists);
     Ok((consensus, discrepancies))
 }
 
-/// The checks of a document's markers against its reference list, and of its
-/// entries' DOIs ([`citations::audit_document`]): each finding rests on one
-/// document, so
-/// `ex` may hold one document's rows (all of its id) or many; `known` are
-/// the corpus's journals.
+/// The checks whose findings each rest on one document: its markers against
+/// its reference list and its entries' DOIs ([`citations::audit_document`]),
+/// its stated equivalences and its implausible magnitudes ([`values`]). `ex`
+/// may hold one document's rows (all of its id) or many; `known` are the
+/// corpus's journals.
 pub fn reconcile_document(ex: &Extracted, known: &citations::KnownJournals) -> Vec<Discrepancy> {
-    citations::audit_document(&ex.references, &ex.citations, known)
+    let mut d = citations::audit_document(&ex.references, &ex.citations, known);
+    d.extend(values::equivalence_mismatches(&ex.dosages));
+    d.extend(values::implausible_values(&ex.dosages, &ex.nutrient_values));
+    d
 }
 
 /// [`reconcile_document`] over every chunk of `rows` (in parallel on the
@@ -99,29 +109,6 @@ pub fn sort_discrepancies(d: &mut [Discrepancy]) {
     d.sort_by(|a, b| {
         (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
     });
-}
-
-/// Drop from `ex` what [`reconcile_corpus`] does not read, so that a large
-/// corpus's rows can wait for it in memory while the full rows are parked on
-/// disk ([`crate::spill`]) until the marker checks and emit read them back a
-/// document at a time: the quotes of food values and doses, the doses'
-/// co-nutrients, the raw text of reference entries (the duplicate check
-/// reads their parsed fields), the markers and the form mentions.
-/// `reconcile_corpus` gives the same results on the rows this leaves (tested
-/// in `tests/spill.rs`).
-pub fn keep_for_corpus_checks(ex: &mut Extracted) {
-    for v in &mut ex.nutrient_values {
-        v.quote = String::new();
-    }
-    for d in &mut ex.dosages {
-        d.quote = String::new();
-        d.co_nutrients = Vec::new();
-    }
-    for r in &mut ex.references {
-        r.raw = String::new();
-    }
-    ex.citations = Vec::new();
-    ex.forms = Vec::new();
 }
 
 /// The `doc:line` places the discrepancies point at (their `where`): the lines

@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use crate::lexicon;
-use crate::model::{place, row_id, Discrepancy, Dosage, NutrientValue, Qualifier, Severity};
+use crate::model::{place, row_id, Discrepancy, Dosage, NutrientValue, Qualifier, Severity, Text};
 use crate::values::{format_number, Range, Unit};
+
+use super::keys::{CorpusKeys, Remap, Sym, Symbols};
 
 use super::consensus::{ranges_conflict, CONFLICT_RATIO};
 
@@ -193,6 +195,52 @@ fn dose_span(d: &Dosage) -> Option<Range> {
     })
 }
 
+/// What the dose-conflict check reads of a dose: the row's id and place, the
+/// group it belongs to and its daily span. Only doses with an indication and
+/// a daily amount in ug have one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseKey {
+    pub id: Text,
+    pub doc: Sym,
+    pub line: usize,
+    /// Orders rows within a line (table order); saturates, it only breaks ties.
+    pub offset: u32,
+    /// Nutrient, form, indication, population: doses compare within one.
+    pub group: [Sym; 4],
+    /// The daily range the statement allows ([`dose_span`]).
+    pub span: Range,
+    /// ug per day as stated (`value_ug_min`, `value_ug_max`).
+    pub ug: (f64, f64),
+}
+
+impl DoseKey {
+    pub fn of(d: &Dosage, syms: &mut Symbols) -> Option<DoseKey> {
+        if d.indication.is_empty() {
+            return None;
+        }
+        let span = dose_span(d)?;
+        Some(DoseKey {
+            id: d.id.clone(),
+            doc: syms.intern(&d.doc),
+            line: d.line,
+            offset: u32::try_from(d.offset).unwrap_or(u32::MAX),
+            group: [&d.nutrient, &d.form, &d.indication, &d.population].map(|s| syms.intern(s)),
+            span,
+            ug: (d.value_ug_min.unwrap_or(0.0), d.value_ug_max.unwrap_or(0.0)),
+        })
+    }
+}
+
+impl Remap for DoseKey {
+    fn remap(self, map: &[Sym]) -> DoseKey {
+        DoseKey {
+            doc: map[self.doc as usize],
+            group: self.group.map(|s| map[s as usize]),
+            ..self
+        }
+    }
+}
+
 /// The items that conflict with an item of another source. One source giving
 /// several doses for one purpose is a dose-response or a schedule; a conflict
 /// is between sources.
@@ -204,13 +252,13 @@ fn dose_span(d: &Dosage) -> Option<Range> {
 /// both), so each item is tested against the highest start and the lowest end
 /// among the other sources only: linear, and the same set as all pairs. Groups
 /// holding a NaN (not ordered) are compared pairwise.
-fn conflicting(items: &[(&Dosage, Range)]) -> BTreeSet<usize> {
+fn conflicting(items: &[&DoseKey]) -> BTreeSet<usize> {
     let pairwise = || {
         let mut involved = BTreeSet::new();
         for i in 0..items.len() {
             for j in i + 1..items.len() {
-                if items[i].0.doc != items[j].0.doc
-                    && ranges_conflict(items[i].1, items[j].1, CONFLICT_RATIO)
+                if items[i].doc != items[j].doc
+                    && ranges_conflict(items[i].span, items[j].span, CONFLICT_RATIO)
                 {
                     involved.insert(i);
                     involved.insert(j);
@@ -219,28 +267,32 @@ fn conflicting(items: &[(&Dosage, Range)]) -> BTreeSet<usize> {
         }
         involved
     };
-    if items.iter().any(|(_, r)| r.min.is_nan() || r.max.is_nan()) {
+    if items
+        .iter()
+        .any(|k| k.span.min.is_nan() || k.span.max.is_nan())
+    {
         return pairwise();
     }
     /// The best item by `better`, and the best one of another document.
     fn best_two(
-        items: &[(&Dosage, Range)],
+        items: &[&DoseKey],
         better: impl Fn(Range, Range) -> bool,
     ) -> (Option<usize>, Option<usize>) {
         let (mut best, mut other): (Option<usize>, Option<usize>) = (None, None);
-        for (k, (d, r)) in items.iter().enumerate() {
+        for (k, d) in items.iter().enumerate() {
+            let r = &d.span;
             match best {
                 None => best = Some(k),
-                Some(b) if better(*r, items[b].1) => {
-                    if items[b].0.doc != d.doc {
+                Some(b) if better(*r, items[b].span) => {
+                    if items[b].doc != d.doc {
                         other = Some(b);
-                    } else if other.is_some_and(|o| items[o].0.doc == d.doc) {
+                    } else if other.is_some_and(|o| items[o].doc == d.doc) {
                         other = None;
                     }
                     best = Some(k);
                 }
                 Some(b) => {
-                    if items[b].0.doc != d.doc && other.is_none_or(|o| better(*r, items[o].1)) {
+                    if items[b].doc != d.doc && other.is_none_or(|o| better(*r, items[o].span)) {
                         other = Some(k);
                     }
                 }
@@ -251,46 +303,37 @@ fn conflicting(items: &[(&Dosage, Range)]) -> BTreeSet<usize> {
     let highest_start = best_two(items, |a, b| a.min > b.min);
     let lowest_end = best_two(items, |a, b| a.max < b.max);
     let partner = |(best, other): (Option<usize>, Option<usize>), i: usize| {
-        best.filter(|&b| items[b].0.doc != items[i].0.doc).or(other)
+        best.filter(|&b| items[b].doc != items[i].doc).or(other)
     };
     (0..items.len())
         .filter(|&i| {
             [partner(highest_start, i), partner(lowest_end, i)]
                 .into_iter()
                 .flatten()
-                .any(|j| ranges_conflict(items[i].1, items[j].1, CONFLICT_RATIO))
+                .any(|j| ranges_conflict(items[i].span, items[j].span, CONFLICT_RATIO))
         })
         .collect()
 }
 
 /// Doses for the same nutrient, form, indication and population that different
-/// sources give incompatibly.
-pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
-    type Key = (String, String, String, String);
-    let mut groups: BTreeMap<Key, Vec<(&Dosage, Range)>> = BTreeMap::new();
-    for d in dosages {
-        if d.indication.is_empty() {
-            continue;
-        }
-        if let Some(r) = dose_span(d) {
-            groups
-                .entry((
-                    d.nutrient.to_string(),
-                    d.form.to_string(),
-                    d.indication.to_string(),
-                    d.population.to_string(),
-                ))
-                .or_default()
-                .push((d, r));
-        }
+/// sources give incompatibly, among the doses of `keys`.
+pub fn dose_conflicts(keys: &CorpusKeys) -> Vec<Discrepancy> {
+    let s = &keys.syms;
+    // by the group's names, so the findings come in the order of their subjects
+    let mut groups: BTreeMap<[&str; 4], Vec<&DoseKey>> = BTreeMap::new();
+    for d in &keys.doses {
+        groups
+            .entry(d.group.map(|g| s.name(g)))
+            .or_default()
+            .push(d);
     }
     let mut out = Vec::new();
-    for ((nutrient, form, indication, population), items) in groups {
+    for ([nutrient, form, indication, population], items) in groups {
         let involved = conflicting(&items);
         if involved.is_empty() {
             continue;
         }
-        let what = [nutrient.as_str(), form.as_str()]
+        let what = [nutrient, form]
             .iter()
             .filter(|s| !s.is_empty())
             .copied()
@@ -305,11 +348,11 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
         let stated: Vec<String> = involved
             .iter()
             .map(|&k| {
-                let (d, _) = items[k];
+                let d = items[k];
                 format!(
                     "{} ug/day in {} line {}",
-                    fmt_range(d.value_ug_min.unwrap_or(0.0), d.value_ug_max.unwrap_or(0.0)),
-                    d.doc,
+                    fmt_range(d.ug.0, d.ug.1),
+                    s.name(d.doc),
                     d.line
                 )
             })
@@ -325,14 +368,14 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
             ),
             docs: involved
                 .iter()
-                .map(|&k| items[k].0.doc.clone())
+                .map(|&k| Text::from(s.name(items[k].doc)))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
-            evidence: involved.iter().map(|&k| items[k].0.id.clone()).collect(),
+            evidence: involved.iter().map(|&k| items[k].id.clone()).collect(),
             r#where: involved
                 .iter()
-                .map(|&k| place(&items[k].0.doc, items[k].0.line))
+                .map(|&k| place(s.name(items[k].doc), items[k].line))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
@@ -344,6 +387,14 @@ pub fn dose_conflicts(dosages: &[Dosage]) -> Vec<Discrepancy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Extracted;
+
+    fn dose_conflicts(d: &[Dosage]) -> Vec<Discrepancy> {
+        super::dose_conflicts(&CorpusKeys::of(&Extracted {
+            dosages: d.to_vec(),
+            ..Default::default()
+        }))
+    }
 
     fn dose(
         nutrient: &str,

@@ -1,0 +1,177 @@
+//! What the checks across documents keep of every row, and nothing else.
+//!
+//! Food consensus, dose conflicts and duplicate references compare rows of
+//! different documents, so a run must hold something of every such row until
+//! the last document is read. A full row costs 370–510 bytes (ids, quotes,
+//! ten vocabulary fields); these checks read a handful of its fields. So each
+//! check defines its key — [`FoodKey`], [`DoseKey`], [`RefKey`] — with names
+//! interned as [`Sym`]s (foods, nutrients, documents, title words repeat over
+//! and over) and numbers as they are: 60–200 bytes per row, which keeps a
+//! large run's memory nearly flat (docs/performance.md). The full rows wait
+//! on disk ([`crate::spill`]).
+//!
+//! A run builds one [`CorpusKeys`] per document on the worker that extracted
+//! it (the costly part: tokenising titles, folding names) and appends them in
+//! document order ([`CorpusKeys::append`] only re-maps symbols). The
+//! all-in-memory path builds one from all rows at once ([`CorpusKeys::of`]);
+//! both give the same keys in the same order (tested in `tests/spill.rs`).
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::model::{Extracted, Text};
+
+pub use super::citations::RefKey;
+pub use super::consensus::FoodKey;
+pub use super::values::DoseKey;
+
+/// An interned name: an index into [`Symbols`].
+pub type Sym = u32;
+
+/// Names stored once, referred to by number. Numbers are given in the order
+/// names are first met; comparing two symbols of one table for equality is
+/// comparing their names, ordering them is not ([`Symbols::cmp`] is).
+#[derive(Debug, Clone, Default)]
+pub struct Symbols {
+    ids: HashMap<Text, Sym>,
+    names: Vec<Text>,
+}
+
+impl Symbols {
+    /// The symbol of `name`, added if new.
+    pub fn intern(&mut self, name: &str) -> Sym {
+        if let Some(&s) = self.ids.get(name) {
+            return s;
+        }
+        let s = Sym::try_from(self.names.len()).expect("fewer than 2^32 distinct names");
+        self.names.push(Text::from(name));
+        self.ids.insert(Text::from(name), s);
+        s
+    }
+
+    /// The name of a symbol of this table.
+    pub fn name(&self, s: Sym) -> &str {
+        &self.names[s as usize]
+    }
+
+    /// Order two symbols by their names.
+    pub fn cmp(&self, a: Sym, b: Sym) -> Ordering {
+        if a == b {
+            Ordering::Equal
+        } else {
+            self.name(a).cmp(self.name(b))
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// A key whose symbols can be moved to another table: `map[s]` is the new
+/// symbol of old symbol `s`.
+pub trait Remap {
+    fn remap(self, map: &[Sym]) -> Self;
+}
+
+/// The keys of every row the checks across documents read, in table order
+/// (the order of [`crate::normalize::sort_rows`]), with their symbols.
+#[derive(Debug, Clone, Default)]
+pub struct CorpusKeys {
+    pub syms: Symbols,
+    /// Food values that have a comparable value ([`super::consensus::comparable`]).
+    pub foods: Vec<FoodKey>,
+    /// Doses with an indication and a daily amount in ug.
+    pub doses: Vec<DoseKey>,
+    /// Every reference-list entry.
+    pub refs: Vec<RefKey>,
+}
+
+impl CorpusKeys {
+    /// The keys of `ex`'s rows (one document's or many), in their order.
+    pub fn of(ex: &Extracted) -> CorpusKeys {
+        let mut k = CorpusKeys::default();
+        let syms = &mut k.syms;
+        k.foods = ex
+            .nutrient_values
+            .iter()
+            .filter_map(|v| FoodKey::of(v, syms))
+            .collect();
+        k.doses = ex
+            .dosages
+            .iter()
+            .filter_map(|d| DoseKey::of(d, syms))
+            .collect();
+        k.refs = ex.references.iter().map(|r| RefKey::of(r, syms)).collect();
+        k
+    }
+
+    /// Move the keys of `other` to the end of these (its symbols re-mapped
+    /// to this table's).
+    pub fn append(&mut self, other: CorpusKeys) {
+        let map: Vec<Sym> = other
+            .syms
+            .names
+            .iter()
+            .map(|n| self.syms.intern(n))
+            .collect();
+        self.foods
+            .extend(other.foods.into_iter().map(|k| k.remap(&map)));
+        self.doses
+            .extend(other.doses.into_iter().map(|k| k.remap(&map)));
+        self.refs
+            .extend(other.refs.into_iter().map(|k| k.remap(&map)));
+    }
+
+    /// Put the keys in table order. Documents are appended in id order, so
+    /// this only moves the keys of files that share a document id
+    /// ("x.txt", "x.md"), whose rows interleave by line.
+    pub fn sort(&mut self) {
+        let s = &self.syms;
+        self.foods.sort_by(|a, b| {
+            s.cmp(a.doc, b.doc)
+                .then(a.line.cmp(&b.line))
+                .then(a.offset.cmp(&b.offset))
+                .then(a.id.cmp(&b.id))
+        });
+        self.doses.sort_by(|a, b| {
+            s.cmp(a.doc, b.doc)
+                .then(a.line.cmp(&b.line))
+                .then(a.offset.cmp(&b.offset))
+                .then(a.id.cmp(&b.id))
+        });
+        self.refs.sort_by(|a, b| {
+            s.cmp(a.doc, b.doc)
+                .then(a.ref_no.cmp(&b.ref_no))
+                .then(a.line.cmp(&b.line))
+                .then(a.id.cmp(&b.id))
+        });
+    }
+
+    /// The journal names of the reference entries, each once.
+    pub fn journals(&self) -> impl Iterator<Item = &str> {
+        let distinct: BTreeSet<Sym> = self.refs.iter().map(|r| r.journal).collect();
+        distinct.into_iter().map(|j| self.syms.name(j))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_are_given_once_and_ordered_by_name() {
+        let mut s = Symbols::default();
+        let b = s.intern("natto");
+        let a = s.intern("kaas");
+        assert_eq!(s.intern("natto"), b);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.name(a), "kaas");
+        assert_eq!(s.cmp(a, b), Ordering::Less, "by name, not by number");
+        assert_eq!(s.cmp(b, b), Ordering::Equal);
+    }
+}
