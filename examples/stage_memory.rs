@@ -98,7 +98,7 @@ fn main() -> anyhow::Result<()> {
     }
     mark("warm-up");
     let mut ds = Dataset::default();
-    let spill = Spill::create_in(out.path())?;
+    let spill = std::sync::Arc::new(Spill::create_in(out.path())?);
     let mut keys = CorpusKeys::default();
     let mut slots = Vec::new();
     for rel in &files {
@@ -138,17 +138,15 @@ fn main() -> anyhow::Result<()> {
         reconcile::citations::audit_across_lists(&keys).len()
     });
     probe("per document", &|| {
-        reconcile::reconcile_documents(&rows, &known, |_, _| ())
-            .map(|(d, _)| d.len())
+        reconcile::audit(&rows, &known, Vec::new(), &spill, |_| ())
+            .map(|(f, _)| f.len())
             .unwrap_or(0)
     });
     probe("dose_conflicts", &|| {
         reconcile::values::dose_conflicts(&keys).len()
     });
     mark("families");
-    let (consensus, mut discrepancies) = reconcile::reconcile_corpus(&keys)?;
-    discrepancies.extend(reconcile::reconcile_documents(&rows, &known, |_, _| ())?.0);
-    reconcile::sort_discrepancies(&mut discrepancies);
+    let (consensus, corpus_found) = reconcile::reconcile_corpus(&keys)?;
     mark("reconcile");
     println!(
         "kept for reconcile (full rows on disk: {:.1} MB):",
@@ -165,9 +163,55 @@ fn main() -> anyhow::Result<()> {
     cost("reference keys", refs.len(), refs);
     cost("symbols", syms.len(), syms);
     ds.consensus = consensus;
-    ds.discrepancies = discrepancies;
-    emit::prepare_report(&mut ds, &rows)?;
-    mark("report parts");
+    let (findings, parts) = reconcile::audit(&rows, &known, corpus_found, &spill, |ex| {
+        emit::ReportParts::of(ex)
+    })?;
+    parts
+        .into_iter()
+        .collect::<emit::ReportParts>()
+        .fill(&mut ds);
+    ds.discrepancies = findings;
+    mark("audit");
+    // each writer alone: what it holds at its peak
+    let t2 = tempfile::tempdir()?;
+    probe("tables", &|| {
+        emit::stream_tables(t2.path(), &rows, &ds.bib_keys, EmitOptions::default())
+            .map(|_| 1)
+            .unwrap_or(0)
+    });
+    probe("report.md", &|| {
+        let mut w = emit::IoFmt::new(std::io::sink());
+        emit::report::write_report_md(&ds, &mut w)
+            .map(|_| 1)
+            .unwrap_or(0)
+    });
+    probe("report.html", &|| {
+        let mut w = emit::IoFmt::new(std::io::sink());
+        emit::html::write_report_html(&ds, &mut w)
+            .map(|_| 1)
+            .unwrap_or(0)
+    });
+    probe("findings", &|| {
+        emit::stream_findings(t2.path(), &ds.discrepancies, EmitOptions::default())
+            .map(|_| 1)
+            .unwrap_or(0)
+    });
+    probe("consensus", &|| {
+        emit::write_csv(&ds.consensus, EmitOptions::default(), std::io::sink())
+            .map(|_| 1)
+            .unwrap_or(0)
+            + emit::write_json(&ds.consensus, std::io::sink())
+                .map(|_| 1)
+                .unwrap_or(0)
+    });
+    probe("write_set", &|| {
+        let d = t2.path().join("set");
+        std::fs::create_dir_all(&d).unwrap();
+        emit::write_set(&d, &ds, &rows, EmitOptions::default())
+            .map(|_| 1)
+            .unwrap_or(0)
+    });
+    mark("writers");
     emit::write_outputs(
         &out.path().join("out"),
         &raw,
@@ -180,14 +224,14 @@ fn main() -> anyhow::Result<()> {
     let Dataset {
         consensus,
         discrepancies,
-        quotes,
         chart,
         documents,
+        bib_keys,
         ..
     } = ds;
     cost("food_consensus", consensus.len(), consensus);
-    cost("discrepancies", discrepancies.len(), discrepancies);
-    cost("quotes", quotes.len(), quotes);
+    cost("finding keys", discrepancies.len(), discrepancies);
+    cost("bib keys", bib_keys.len(), bib_keys);
     cost("chart marks", chart.values().map(Vec::len).sum(), chart);
     cost("documents", documents.len(), documents);
     mark("end");

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -480,7 +481,7 @@ fn run(args: &RunArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent)
         .with_context(|| format!("cannot create {}", parent.display()))?;
-    let spill = Spill::create_in(&parent)?;
+    let spill = Arc::new(Spill::create_in(&parent)?);
 
     let clock = StageClock::default();
     let Extraction {
@@ -525,34 +526,27 @@ fn run(args: &RunArgs) -> Result<()> {
     // while a document is in memory, take from it what the report needs
     // (row counts, chart values, the lines the findings point at).
     let known = KnownJournals::named(kept.journals());
-    let (consensus, mut discrepancies) = pool.install(|| reconcile::reconcile_corpus(&kept))?;
+    let (consensus, corpus_found) = pool.install(|| reconcile::reconcile_corpus(&kept))?;
     drop(kept);
     sp.finish_and_clear();
     timings.mark("reconcile");
     let rows = SpillRows::new(&spill, slots);
     let pb = bar(rows.chunks() as u64, "audit", visible);
-    let (markers, parts) = {
-        let corpus_places = reconcile::quoted_places(&discrepancies);
-        pool.install(|| {
-            reconcile::reconcile_documents(&rows, &known, |ex, found| {
-                let own = reconcile::quoted_places(found);
-                let wanted = |k: &str| corpus_places.contains(k) || own.contains(k);
-                let parts = emit::ReportParts::of(ex, &wanted);
-                pb.inc(1);
-                parts
-            })
-        })?
-    };
+    let (findings, parts) = pool.install(|| {
+        reconcile::audit(&rows, &known, corpus_found, &spill, |ex| {
+            let parts = emit::ReportParts::of(ex);
+            pb.inc(1);
+            parts
+        })
+    })?;
     pb.finish_and_clear();
-    discrepancies.extend(markers);
-    reconcile::sort_discrepancies(&mut discrepancies);
     parts
         .into_iter()
         .collect::<emit::ReportParts>()
         .fill(&mut ds);
     timings.mark("markers");
     ds.consensus = consensus;
-    ds.discrepancies = discrepancies;
+    ds.discrepancies = findings;
     ds.warnings = warnings;
 
     let sp = spinner("write", visible);

@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::spill::Findings;
 use crate::values::Range;
 
 /// A short text field of a row (ids, document ids, vocabulary values, units,
@@ -304,7 +305,7 @@ pub struct FoodConsensus {
 }
 
 /// Severity of a discrepancy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Severity {
     Error,
     Warning,
@@ -326,7 +327,7 @@ impl Severity {
 /// Kinds, document ids, row ids and `doc:line` places are short: kept inline
 /// (`Text`), since a large corpus holds ~90 000 findings with their evidence
 /// lists from reconcile to emit.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Discrepancy {
     pub id: Text,
     pub kind: Text,
@@ -337,6 +338,27 @@ pub struct Discrepancy {
     pub evidence: Vec<Text>,
     /// `doc:line` of every source line it rests on.
     pub r#where: Vec<Text>,
+}
+
+/// A discrepancy with the source text of the lines it points at, as the
+/// reports quote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub discrepancy: Discrepancy,
+    /// The text of each place of `discrepancy.r#where`, in that order
+    /// (`None` where no row quotes the line).
+    pub quotes: Vec<Option<String>>,
+}
+
+impl Finding {
+    /// `d` with the quotes `quote` gives for its places (`doc:line`).
+    pub fn quoting(d: Discrepancy, quote: impl Fn(&str) -> Option<String>) -> Finding {
+        let quotes = d.r#where.iter().map(|w| quote(w)).collect();
+        Finding {
+            discrepancy: d,
+            quotes,
+        }
+    }
 }
 
 /// Everything the extract stage finds in one document.
@@ -410,15 +432,14 @@ pub struct Dataset {
     /// with the report's parts).
     pub bib_keys: Vec<String>,
     pub consensus: Vec<FoodConsensus>,
-    pub discrepancies: Vec<Discrepancy>,
+    /// The discrepancies in table order, with the lines they quote.
+    pub discrepancies: Findings,
     pub warnings: Vec<Warning>,
     /// Rows per table and document, for the report (filled while the tables
     /// are written, see [`RowCounts::add`]).
     pub counts: RowCounts,
     /// The food values the report's chart draws (filled with the tables).
     pub chart: ChartMarks,
-    /// Source lines by `doc:line`, for quoting in the report.
-    pub quotes: BTreeMap<String, String>,
 }
 
 /// Rows per table, per document and in all. Tables in the order of

@@ -7,8 +7,8 @@
 //! here as soon as they are extracted, in a compact binary form (`postcard`:
 //! exact `f64` bits, no field names), and read back one document id at a
 //! time ([`SpillRows`]) by the marker checks and by emit. Only what the
-//! checks across documents read stays in memory (see
-//! [`crate::reconcile::keep_for_corpus_checks`]).
+//! checks across documents read stays in memory, as compact keys (see
+//! [`crate::reconcile::keys`]).
 //!
 //! The spill is one temporary file beside the output folder (same file system
 //! as the outputs, so no other disk has to have room for it). On Unix it is
@@ -19,10 +19,13 @@ use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use thiserror::Error;
 
-use crate::model::Extracted;
+use crate::model::{Discrepancy, Extracted, Finding, Severity, Text};
 
 /// Why rows could not be parked or read back.
 #[derive(Debug, Error)]
@@ -32,7 +35,7 @@ pub enum SpillError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot encode the rows of a document for the spill file: {0}")]
+    #[error("cannot encode rows or findings for the spill file: {0}")]
     Encode(postcard::Error),
     #[error("the spill file {path} holds a damaged entry at byte {offset}: {source}")]
     Decode {
@@ -42,7 +45,7 @@ pub enum SpillError {
     },
 }
 
-/// Where one document's rows lie in the spill file.
+/// Where one entry (a document's rows, a finding) lies in the spill file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
     offset: u64,
@@ -99,15 +102,26 @@ impl Spill {
 
     /// Park one document's rows; the slot reads them back.
     pub fn put(&self, ex: &Extracted) -> Result<Slot, SpillError> {
-        let bytes = postcard::to_stdvec(ex).map_err(SpillError::Encode)?;
+        self.put_value(ex)
+    }
+
+    /// The rows parked at `slot`.
+    pub fn get(&self, slot: Slot) -> Result<Extracted, SpillError> {
+        self.get_value(slot)
+    }
+
+    /// Park any value (a finding, a quote); `get_value` of the same type
+    /// reads it back.
+    pub fn put_value<T: Serialize + ?Sized>(&self, value: &T) -> Result<Slot, SpillError> {
+        let bytes = postcard::to_stdvec(value).map_err(SpillError::Encode)?;
         let len = bytes.len() as u64;
         let offset = self.end.fetch_add(len, Ordering::Relaxed);
         write_all_at(&self.file, &bytes, offset).map_err(self.io())?;
         Ok(Slot { offset, len })
     }
 
-    /// The rows parked at `slot`.
-    pub fn get(&self, slot: Slot) -> Result<Extracted, SpillError> {
+    /// The value of type `T` parked at `slot`.
+    pub fn get_value<T: DeserializeOwned>(&self, slot: Slot) -> Result<T, SpillError> {
         let len = usize::try_from(slot.len).map_err(|_| {
             self.io()(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -208,6 +222,154 @@ impl RowSource for SpillRows<'_> {
     }
 }
 
+/// The discrepancies of a run, each with the source lines it quotes
+/// ([`Finding`]), in the order of the discrepancies table
+/// ([`crate::reconcile::sort_discrepancies`]: severity, kind, subject, id).
+///
+/// A large corpus has a finding for every ~2 KB of text, most of them about
+/// one document's markers, and the reports quote several lines for each: held
+/// in memory they grew with the corpus (~1 KB each with their quotes). A run
+/// therefore parks each finding in the spill as soon as it is found and keeps
+/// only its sort key here; emit reads them back in order. Library callers
+/// that hold everything in memory keep the findings here as they are.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    spill: Option<Arc<Spill>>,
+    keys: Vec<FindingKey>,
+    held: Vec<Finding>,
+}
+
+/// What orders a finding, and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingKey {
+    severity: Severity,
+    kind: Text,
+    subject: Box<str>,
+    id: Text,
+    at: At,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum At {
+    Held(usize),
+    Parked(Slot),
+}
+
+impl FindingKey {
+    /// Park `f` in `spill`; the key finds it again in a [`Findings`] that
+    /// reads from the same spill ([`Findings::parked_in`]).
+    pub fn park(f: &Finding, spill: &Spill) -> Result<FindingKey, SpillError> {
+        let slot = spill.put_value(f)?;
+        Ok(FindingKey::of(&f.discrepancy, At::Parked(slot)))
+    }
+
+    fn of(d: &Discrepancy, at: At) -> FindingKey {
+        FindingKey {
+            severity: d.severity,
+            kind: d.kind.clone(),
+            subject: d.subject.as_str().into(),
+            id: d.id.clone(),
+            at,
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// Bytes of the finding as parked (0 for one held in memory): what
+    /// reading it back costs, roughly.
+    pub fn size(&self) -> u64 {
+        match self.at {
+            At::Held(_) => 0,
+            At::Parked(slot) => slot.len,
+        }
+    }
+}
+
+impl Findings {
+    /// Findings held in memory ([`Findings::push`]).
+    pub fn held() -> Findings {
+        Findings::default()
+    }
+
+    /// Findings parked in `spill` ([`FindingKey::park`], [`Findings::push_parked`]).
+    pub fn parked_in(spill: Arc<Spill>) -> Findings {
+        Findings {
+            spill: Some(spill),
+            ..Findings::default()
+        }
+    }
+
+    /// Add a finding held in memory.
+    pub fn push(&mut self, f: Finding) {
+        self.keys
+            .push(FindingKey::of(&f.discrepancy, At::Held(self.held.len())));
+        self.held.push(f);
+    }
+
+    /// Add a finding parked with [`FindingKey::park`] in this spill.
+    pub fn push_parked(&mut self, key: FindingKey) {
+        self.keys.push(key);
+    }
+
+    /// Put the findings in table order (stable: equal keys keep the order
+    /// they were added in).
+    pub fn sort(&mut self) {
+        self.keys.sort_by(|a, b| {
+            (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The keys in order: severity and kind of every finding without reading it.
+    pub fn keys(&self) -> &[FindingKey] {
+        &self.keys
+    }
+
+    /// The finding of a key of this set.
+    pub fn get(&self, key: &FindingKey) -> Result<Cow<'_, Finding>, SpillError> {
+        match key.at {
+            At::Held(i) => Ok(Cow::Borrowed(&self.held[i])),
+            At::Parked(slot) => match &self.spill {
+                Some(spill) => spill.get_value(slot).map(Cow::Owned),
+                None => Err(SpillError::Io {
+                    path: PathBuf::new(),
+                    source: std::io::Error::other("a parked finding in a set without a spill"),
+                }),
+            },
+        }
+    }
+
+    /// The findings in order.
+    pub fn iter(&self) -> impl Iterator<Item = Result<Cow<'_, Finding>, SpillError>> + '_ {
+        self.keys.iter().map(|k| self.get(k))
+    }
+}
+
+impl FromIterator<Finding> for Findings {
+    /// Findings held in memory, in table order.
+    fn from_iter<I: IntoIterator<Item = Finding>>(found: I) -> Findings {
+        let mut all = Findings::held();
+        for f in found {
+            all.push(f);
+        }
+        all.sort();
+        all
+    }
+}
+
 #[cfg(unix)]
 fn write_all_at(f: &File, buf: &[u8], offset: u64) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::write_all_at(f, buf, offset)
@@ -250,6 +412,7 @@ fn read_exact_at(f: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Resu
 mod tests {
     use super::*;
     use crate::model::{Citation, Dosage, FormMention, Lang, NutrientValue, Qualifier};
+    use std::sync::Arc;
 
     fn part(doc: &str, n: usize) -> Extracted {
         Extracted {
@@ -334,5 +497,63 @@ mod tests {
             assert!(matches!(spill.get(past_end), Err(SpillError::Io { .. })));
         }
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    fn finding(kind: &str, subject: &str, n: usize) -> Finding {
+        Finding {
+            discrepancy: Discrepancy {
+                id: format!("{kind}{subject}").into(),
+                kind: kind.into(),
+                severity: if kind == "dangling_citation" {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                subject: subject.into(),
+                detail: "x".repeat(n),
+                docs: vec!["a".into()],
+                evidence: vec![],
+                r#where: vec!["a:1".into(), "a:2".into()],
+            },
+            quotes: vec![Some("Natto (1 tablespoon)~100 mcg".into()), None],
+        }
+    }
+
+    #[test]
+    fn parked_findings_come_back_in_table_order_like_held_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Arc::new(Spill::create_in(dir.path()).unwrap());
+        let all = vec![
+            finding("value_conflict", "natto", 10),
+            finding("dangling_citation", "[3] in b", 5000),
+            finding("unused_reference", "[1] in a", 0),
+            finding("dangling_citation", "[2] in b", 1),
+        ];
+        let held: Findings = all.clone().into_iter().collect();
+        let mut parked = Findings::parked_in(Arc::clone(&spill));
+        for f in &all {
+            parked.push_parked(FindingKey::park(f, &spill).unwrap());
+        }
+        parked.sort();
+        let subjects = |fs: &Findings| -> Vec<String> {
+            fs.iter()
+                .map(|f| f.unwrap().discrepancy.subject.clone())
+                .collect()
+        };
+        assert_eq!(
+            subjects(&held),
+            ["[2] in b", "[3] in b", "[1] in a", "natto"],
+            "severity, kind, subject"
+        );
+        assert_eq!(subjects(&parked), subjects(&held));
+        let back: Vec<Finding> = parked.iter().map(|f| f.unwrap().into_owned()).collect();
+        let want: Vec<Finding> = held.iter().map(|f| f.unwrap().into_owned()).collect();
+        assert_eq!(back, want, "every field and quote survives parking");
+        assert!(parked.keys()[1].size() > 5000, "the long one is large");
+        assert_eq!(held.keys()[0].size(), 0);
+        // a parked key read through a set without the spill is an error, not a panic
+        let mut lost = Findings::held();
+        lost.push_parked(parked.keys()[0].clone());
+        assert!(lost.iter().next().unwrap().is_err());
     }
 }

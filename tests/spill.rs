@@ -49,8 +49,7 @@ fn write_in_memory(raw: &Path, out: &Path) {
     ds.warnings.sort();
     let (consensus, discrepancies) = reconcile::reconcile(&ex).unwrap();
     ds.consensus = consensus;
-    ds.discrepancies = discrepancies;
-    emit::prepare_report(&mut ds, &ex).unwrap();
+    emit::prepare_report(&mut ds, discrepancies, &ex).unwrap();
     emit::write_outputs(out, raw, &ds, &ex, EmitOptions::default()).unwrap();
 }
 

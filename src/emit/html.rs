@@ -6,10 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{
-    ChartMark, ChartMarks, Dataset, Discrepancy, NutrientValue, RowCounts, Severity,
-};
+use crate::model::{ChartMark, ChartMarks, Dataset, Finding, NutrientValue, RowCounts};
 use crate::reconcile::consensus::comparable;
+use crate::spill::SpillError;
 use crate::values::format_number;
 
 /// Colours for documents (colour-blind-safe palette, Okabe–Ito).
@@ -170,7 +169,8 @@ fn write_chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>, s: &m
     let _ = s.write_str("</svg>");
 }
 
-fn discrepancy_html(o: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
+fn discrepancy_html(o: &mut impl Write, f: &Finding) {
+    let d = &f.discrepancy;
     let _ = write!(
         o,
         "<li><b>{}</b> <span class=\"{}\">({})</span>: {}",
@@ -179,8 +179,8 @@ fn discrepancy_html(o: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<Strin
         d.severity.as_str(),
         esc(&d.detail)
     );
-    for w in &d.r#where {
-        match quotes.get(w.as_str()) {
+    for (w, q) in d.r#where.iter().zip(&f.quotes) {
+        match q {
             Some(q) => {
                 let _ = write!(
                     o,
@@ -198,15 +198,15 @@ fn discrepancy_html(o: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<Strin
 }
 
 /// The report as a self-contained HTML page.
-pub fn report_html(ds: &Dataset) -> String {
+pub fn report_html(ds: &Dataset) -> Result<String, SpillError> {
     let mut o = String::new();
-    write_report_html(ds, &mut o);
-    o
+    write_report_html(ds, &mut o)?;
+    Ok(o)
 }
 
 /// Write the report page into `o` piece by piece (see
 /// [`super::report::write_report_md`]).
-pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
+pub fn write_report_html(ds: &Dataset, o: &mut impl Write) -> Result<(), SpillError> {
     let _ = write!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nutripipe report</title><style>{STYLE}</style></head><body>\n<h1>nutripipe report</h1>\n"
@@ -263,24 +263,18 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
     if ds.discrepancies.is_empty() {
         let _ = o.write_str("<p>None found.</p>\n");
     }
-    let mut kinds: BTreeMap<(Severity, String), Vec<&Discrepancy>> = BTreeMap::new();
-    for d in &ds.discrepancies {
-        kinds
-            .entry((d.severity, d.kind.to_string()))
-            .or_default()
-            .push(d);
-    }
-    for ((sev, kind), v) in &kinds {
+    let mut findings = ds.discrepancies.iter();
+    for ((sev, kind), n) in super::report::kinds(&ds.discrepancies) {
         let _ = write!(
             o,
             "<h3>{} <span class=\"{}\">({}, {})</span></h3>\n<ul>\n",
             esc(kind),
             sev.as_str(),
             sev.as_str(),
-            v.len()
+            n
         );
-        for d in v {
-            discrepancy_html(o, d, &ds.quotes);
+        for f in findings.by_ref().take(n) {
+            discrepancy_html(o, &*f?);
         }
         let _ = o.write_str("</ul>\n");
     }
@@ -333,6 +327,7 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) {
         let _ = o.write_str("</table>\n");
     }
     let _ = o.write_str("</body></html>\n");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -366,7 +361,7 @@ mod tests {
             status: "conflict".into(),
             ..Default::default()
         });
-        let h = report_html(&ds);
+        let h = report_html(&ds).unwrap();
         assert!(h.contains("<svg"));
         assert!(h.contains("conflict-band"));
         assert!(h.contains("natto (per tablespoon) ⚠"));

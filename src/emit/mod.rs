@@ -13,7 +13,6 @@ pub mod report;
 pub mod table;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufWriter, Write};
 
@@ -23,10 +22,10 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::model::{
-    ChartMarks, Citation, Dataset, Dosage, Extracted, FormMention, NutrientValue, Reference,
-    RowCounts,
+    ChartMarks, Citation, Dataset, Discrepancy, Dosage, Extracted, FormMention, NutrientValue,
+    Reference, RowCounts,
 };
-use crate::spill::{RowSource, SpillError};
+use crate::spill::{Findings, RowSource, SpillError};
 use table::TableRow;
 
 /// Why the outputs could not be written.
@@ -226,11 +225,11 @@ fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), EmitError> {
 fn write_text_file(
     dir: &Path,
     name: &str,
-    write: impl FnOnce(&mut IoFmt<BufWriter<fs::File>>),
+    write: impl FnOnce(&mut IoFmt<BufWriter<fs::File>>) -> Result<(), SpillError>,
 ) -> Result<(), EmitError> {
     let path = dir.join(name);
     let mut w = IoFmt::new(create(&path)?);
-    write(&mut w);
+    write(&mut w)?;
     finish(&path, w.finish().map_err(io_err(&path))?)
 }
 
@@ -250,28 +249,25 @@ fn write_json_file<T: TableRow>(dir: &Path, rows: &[T]) -> Result<(), EmitError>
 }
 
 /// What the report needs from the row tables — rows per table and document,
-/// the chart's food values, the quoted source lines — gathered one chunk of
-/// rows at a time (see [`ReportParts::of`]) and put into the [`Dataset`] with
+/// the chart's food values, the BibTeX base keys — gathered one chunk of rows
+/// at a time (see [`ReportParts::of`]) and put into the [`Dataset`] with
 /// [`ReportParts::fill`].
 #[derive(Debug, Default)]
 pub struct ReportParts {
     pub counts: RowCounts,
     pub chart: ChartMarks,
-    pub quotes: BTreeMap<String, String>,
     /// BibTeX keys of the references before they are made unique.
     pub bib_keys: Vec<String>,
 }
 
 impl ReportParts {
-    /// The parts of one chunk (or of all rows): quotes of the lines (`doc:line`)
-    /// `wanted` accepts.
-    pub fn of(ex: &Extracted, wanted: &dyn Fn(&str) -> bool) -> ReportParts {
+    /// The parts of one chunk (or of all rows).
+    pub fn of(ex: &Extracted) -> ReportParts {
         let mut p = ReportParts {
             counts: RowCounts::of(ex),
             ..Default::default()
         };
         html::add_chart_marks(&mut p.chart, &ex.nutrient_values);
-        crate::reconcile::add_quotes(ex, wanted, &mut p.quotes);
         p.bib_keys = ex.references.iter().map(bibtex::base_key).collect();
         p
     }
@@ -282,16 +278,12 @@ impl ReportParts {
         for (key, marks) in other.chart {
             self.chart.entry(key).or_default().extend(marks);
         }
-        for (k, q) in other.quotes {
-            self.quotes.entry(k).or_insert(q);
-        }
         self.bib_keys.extend(other.bib_keys);
     }
 
     pub fn fill(self, ds: &mut Dataset) {
         ds.counts = self.counts;
         ds.chart = self.chart;
-        ds.quotes = self.quotes;
         ds.bib_keys = bibtex::unique_keys(self.bib_keys);
     }
 }
@@ -307,22 +299,53 @@ impl FromIterator<ReportParts> for ReportParts {
     }
 }
 
-/// Fill the report's parts of `ds` from `rows` in one pass, quoting the lines
-/// its discrepancies point at. (`run` gathers them while it audits the
-/// markers, which reads every chunk anyway.)
-pub fn prepare_report(ds: &mut Dataset, rows: &dyn RowSource) -> Result<(), SpillError> {
-    let parts = {
-        let wanted = crate::reconcile::quoted_places(&ds.discrepancies);
-        let wanted = |k: &str| wanted.contains(k);
-        let found = (0..rows.chunks())
-            .into_par_iter()
-            .map(|i| Ok(ReportParts::of(&*rows.chunk(i)?, &wanted)))
-            .collect::<Result<Vec<_>, SpillError>>()?;
-        found.into_iter().collect::<ReportParts>()
-    };
-    parts.fill(ds);
+/// Fill the report's parts of `ds` from `rows` in one pass, and its findings
+/// from `discrepancies` (in table order) with the lines of `rows` they point
+/// at, all held in memory. (`run` gathers the parts while it audits the
+/// documents, which reads every chunk anyway, and parks the findings: see
+/// [`crate::reconcile::audit`].)
+pub fn prepare_report(
+    ds: &mut Dataset,
+    discrepancies: Vec<Discrepancy>,
+    rows: &dyn RowSource,
+) -> Result<(), SpillError> {
+    let parts = (0..rows.chunks())
+        .into_par_iter()
+        .map(|i| Ok(ReportParts::of(&*rows.chunk(i)?)))
+        .collect::<Result<Vec<_>, SpillError>>()?;
+    parts.into_iter().collect::<ReportParts>().fill(ds);
+    ds.discrepancies = crate::reconcile::quote_all(discrepancies, rows)?;
     Ok(())
 }
+
+/// Write the discrepancies table (CSV and JSON) from `findings`, a batch at
+/// a time: a large run's findings are parked on disk ([`Findings`]). A
+/// batch holds findings up to [`FINDINGS_BATCH_BYTES`] as parked: most
+/// findings are a few hundred bytes, but a conflict over a common food lists
+/// every source's value and quotes every line (megabytes in a large corpus).
+pub fn stream_findings(
+    dir: &Path,
+    findings: &Findings,
+    opts: EmitOptions,
+) -> Result<(), EmitError> {
+    let mut files = TableFiles::open::<Discrepancy>(dir)?;
+    let mut batch = Vec::new();
+    let mut bytes = 0;
+    let keys = findings.keys();
+    for (i, k) in keys.iter().enumerate() {
+        batch.push(findings.get(k)?.into_owned().discrepancy);
+        bytes += k.size();
+        if bytes >= FINDINGS_BATCH_BYTES || i + 1 == keys.len() {
+            files.append(&render_table(&batch, opts, dir)?)?;
+            batch.clear();
+            bytes = 0;
+        }
+    }
+    files.finish()
+}
+
+/// Parked bytes of the findings [`stream_findings`] renders at once.
+const FINDINGS_BATCH_BYTES: u64 = 1 << 20;
 
 /// The CSV and JSON files of one row table, filled chunk by chunk.
 struct TableFiles {
@@ -571,7 +594,7 @@ pub fn write_set(
     jobs.push(Box::new(|| {
         write_text_file(dir, "report.md", |w| report::write_report_md(ds, w))
     }));
-    jobs.extend(table_jobs(dir, &ds.discrepancies, opts));
+    jobs.push(Box::new(|| stream_findings(dir, &ds.discrepancies, opts)));
     jobs.extend(table_jobs(dir, &ds.consensus, opts));
     jobs.push(Box::new(|| {
         write_file(dir, "datapackage.json", &datapackage::datapackage_json())
@@ -972,6 +995,56 @@ mod tests {
     }
 
     #[test]
+    fn parked_findings_stream_the_table_written_at_once() {
+        use crate::model::{Finding, Severity};
+        use crate::spill::{FindingKey, Spill};
+        use std::sync::Arc;
+        // one finding larger than a batch, many small ones around it
+        let found: Vec<Discrepancy> = (0..50)
+            .map(|i| Discrepancy {
+                id: format!("{i:02}").into(),
+                kind: "unused_reference".into(),
+                severity: Severity::Warning,
+                subject: format!("[{i}] in a"),
+                detail: if i == 20 {
+                    "long ".repeat(300_000)
+                } else {
+                    format!("Entry {i} is never cited, \"=cmd\".")
+                },
+                docs: vec!["a".into()],
+                evidence: vec![],
+                r#where: vec![format!("a:{i}").into()],
+            })
+            .collect();
+        let t = tempfile::tempdir().unwrap();
+        let spill = Arc::new(Spill::create_in(t.path()).unwrap());
+        let mut parked = Findings::parked_in(Arc::clone(&spill));
+        for d in found.iter().rev() {
+            let f = Finding::quoting(d.clone(), |_| None);
+            parked.push_parked(FindingKey::park(&f, &spill).unwrap());
+        }
+        parked.sort();
+        assert!(parked
+            .keys()
+            .iter()
+            .any(|k| k.size() > FINDINGS_BATCH_BYTES));
+        let mut found = found;
+        crate::reconcile::sort_discrepancies(&mut found);
+        let opts = EmitOptions { excel_safe: true };
+        let dir = t.path().join("out");
+        fs::create_dir(&dir).unwrap();
+        stream_findings(&dir, &parked, opts).unwrap();
+        let csv = fs::read(dir.join("discrepancies.csv")).unwrap();
+        assert_eq!(csv, write_csv(&found, opts, Vec::new()).unwrap());
+        let json = fs::read(dir.join("discrepancies.json")).unwrap();
+        assert_eq!(json, write_json(&found, Vec::new()).unwrap());
+        // no findings: the empty table, as written at once
+        stream_findings(&dir, &Findings::held(), opts).unwrap();
+        let json = fs::read(dir.join("discrepancies.json")).unwrap();
+        assert_eq!(json, write_json::<Discrepancy, _>(&[], Vec::new()).unwrap());
+    }
+
+    #[test]
     fn tables_streamed_in_chunks_equal_the_tables_written_at_once() {
         let (d, r, f) = sample_rows();
         let part = |k: usize| Extracted {
@@ -988,7 +1061,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let source = Chunks(chunks);
         let mut ds = Dataset::default();
-        prepare_report(&mut ds, &source).unwrap();
+        prepare_report(&mut ds, Vec::new(), &source).unwrap();
         stream_tables(t.path(), &source, &ds.bib_keys, opts).unwrap();
         let read = |name: &str| fs::read_to_string(t.path().join(name)).unwrap();
         assert_eq!(
@@ -1085,15 +1158,15 @@ mod tests {
             }
         }
         let mut w = IoFmt::new(Full);
-        report::write_report_md(&Dataset::default(), &mut w);
+        report::write_report_md(&Dataset::default(), &mut w).unwrap();
         let e = w.finish().err().expect("the error comes back");
         assert_eq!(e.to_string(), "disk full");
         let mut ok = IoFmt::new(Vec::new());
-        report::write_report_md(&Dataset::default(), &mut ok);
+        report::write_report_md(&Dataset::default(), &mut ok).unwrap();
         let bytes = ok.finish().unwrap();
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
-            report::report_md(&Dataset::default())
+            report::report_md(&Dataset::default()).unwrap()
         );
     }
 

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{Dataset, Discrepancy, RowCounts, Severity};
+use crate::model::{Dataset, Finding, RowCounts, Severity};
+use crate::spill::{Findings, SpillError};
 use crate::values::format_number;
 
 /// Longest quote shown in the report; longer lines are cut with "…".
@@ -26,7 +27,8 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn write_discrepancy(out: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<String, String>) {
+fn write_discrepancy(out: &mut impl Write, f: &Finding) {
+    let d = &f.discrepancy;
     let _ = writeln!(
         out,
         "- **{}** ({}): {}",
@@ -34,8 +36,8 @@ fn write_discrepancy(out: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<St
         d.severity.as_str(),
         d.detail
     );
-    for w in &d.r#where {
-        match quotes.get(w.as_str()) {
+    for (w, q) in d.r#where.iter().zip(&f.quotes) {
+        match q {
             Some(q) => {
                 let _ = writeln!(out, "  - `{w}`: “{}”", cut(q));
             }
@@ -47,15 +49,26 @@ fn write_discrepancy(out: &mut impl Write, d: &Discrepancy, quotes: &BTreeMap<St
 }
 
 /// The report as Markdown.
-pub fn report_md(ds: &Dataset) -> String {
+pub fn report_md(ds: &Dataset) -> Result<String, SpillError> {
     let mut o = String::new();
-    write_report_md(ds, &mut o);
-    o
+    write_report_md(ds, &mut o)?;
+    Ok(o)
+}
+
+/// Findings per (severity, kind), in table order: the order they are listed
+/// in, each kind's findings one after another.
+pub(super) fn kinds(findings: &Findings) -> Vec<((Severity, &str), usize)> {
+    let mut n: BTreeMap<(Severity, &str), usize> = BTreeMap::new();
+    for k in findings.keys() {
+        *n.entry((k.severity(), k.kind())).or_default() += 1;
+    }
+    n.into_iter().collect()
 }
 
 /// Write the report as Markdown into `o`, piece by piece: on a large corpus
-/// the report is hundreds of megabytes, which need not be held at once.
-pub fn write_report_md(ds: &Dataset, o: &mut impl Write) {
+/// the report is hundreds of megabytes, which need not be held at once. Only
+/// reading a parked finding back can fail.
+pub fn write_report_md(ds: &Dataset, o: &mut impl Write) -> Result<(), SpillError> {
     let _ = writeln!(o, "# nutripipe report\n");
     let _ = writeln!(o, "## Summary\n");
     let _ = writeln!(
@@ -117,21 +130,16 @@ pub fn write_report_md(ds: &Dataset, o: &mut impl Write) {
     if ds.discrepancies.is_empty() {
         let _ = writeln!(o, "None found.");
     } else {
-        let mut kinds: BTreeMap<(Severity, String), Vec<&Discrepancy>> = BTreeMap::new();
-        for d in &ds.discrepancies {
-            kinds
-                .entry((d.severity, d.kind.to_string()))
-                .or_default()
-                .push(d);
-        }
+        let kinds = kinds(&ds.discrepancies);
         let _ = writeln!(o, "| kind | severity | count |\n|---|---|---:|");
-        for ((sev, kind), v) in &kinds {
-            let _ = writeln!(o, "| {kind} | {} | {} |", sev.as_str(), v.len());
+        for ((sev, kind), n) in &kinds {
+            let _ = writeln!(o, "| {kind} | {} | {n} |", sev.as_str());
         }
-        for ((sev, kind), v) in &kinds {
+        let mut findings = ds.discrepancies.iter();
+        for ((sev, kind), n) in &kinds {
             let _ = writeln!(o, "\n### {kind} ({})\n", sev.as_str());
-            for d in v {
-                write_discrepancy(o, d, &ds.quotes);
+            for f in findings.by_ref().take(*n) {
+                write_discrepancy(o, &*f?);
             }
         }
     }
@@ -161,12 +169,13 @@ pub fn write_report_md(ds: &Dataset, o: &mut impl Write) {
             );
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DocSummary, Lang, Warning};
+    use crate::model::{Discrepancy, DocSummary, Lang, Warning};
 
     #[test]
     fn lists_warnings_and_discrepancies_with_quotes() {
@@ -184,7 +193,7 @@ mod tests {
             kind: "undecodable_file".into(),
             message: "skipped: binary".into(),
         });
-        ds.discrepancies.push(Discrepancy {
+        let d = Discrepancy {
             id: "1".into(),
             kind: "value_conflict".into(),
             severity: Severity::Warning,
@@ -193,10 +202,14 @@ mod tests {
             docs: vec!["a".into()],
             evidence: vec![],
             r#where: vec!["a:2".into()],
-        });
-        ds.quotes
-            .insert("a:2".into(), "Natto (1 tablespoon)~100 mcg".into());
-        let r = report_md(&ds);
+        };
+        ds.discrepancies = [Finding {
+            discrepancy: d,
+            quotes: vec![Some("Natto (1 tablespoon)~100 mcg".into())],
+        }]
+        .into_iter()
+        .collect();
+        let r = report_md(&ds).unwrap();
         assert!(r.contains("| bad.txt |  | undecodable_file | skipped: binary |"));
         assert!(r.contains("### value_conflict (warning)"));
         assert!(r.contains("`a:2`: “Natto (1 tablespoon)~100 mcg”"));

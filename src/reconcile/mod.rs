@@ -15,12 +15,13 @@ pub mod consensus;
 pub mod keys;
 pub mod values;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::model::{place, Discrepancy, Extracted, FoodConsensus, Text};
-use crate::spill::{RowSource, SpillError};
+use crate::model::{place, Discrepancy, Extracted, Finding, FoodConsensus, Text};
+use crate::spill::{FindingKey, Findings, RowSource, Slot, Spill, SpillError};
 
 use keys::CorpusKeys;
 
@@ -76,32 +77,114 @@ pub fn reconcile_document(ex: &Extracted, known: &citations::KnownJournals) -> V
     d
 }
 
-/// [`reconcile_document`] over every chunk of `rows` (in parallel on the
-/// current rayon pool; one chunk's rows in memory per worker), in chunk
-/// order. `visit` sees each chunk with its findings while it is in memory,
-/// and what it returns is kept in chunk order: a run gathers there what the
-/// report quotes, instead of reading every chunk once more.
-pub fn reconcile_documents<T: Send>(
+/// The per-document checks ([`reconcile_document`]) over every chunk of
+/// `rows`, in parallel on the current rayon pool (one chunk's rows in memory
+/// per worker), and every finding of the run — `corpus`'s, from
+/// [`reconcile_corpus`], and theirs — with the lines it quotes, in table
+/// order.
+///
+/// Findings are parked in `spill` as soon as they are found, so that memory
+/// holds their sort keys only ([`Findings`]): a chunk's own findings with the
+/// quotes of its lines; `corpus`'s wait on disk while the chunks are read,
+/// which park the text of the lines they point at, and are then parked with
+/// their quotes. `visit` sees each chunk while it is in memory; what it
+/// returns is kept in chunk order (a run gathers there what else the report
+/// needs, instead of reading every chunk once more).
+pub fn audit<T: Send>(
     rows: &dyn RowSource,
     known: &citations::KnownJournals,
-    visit: impl Fn(&Extracted, &[Discrepancy]) -> T + Sync,
-) -> Result<(Vec<Discrepancy>, Vec<T>), SpillError> {
-    let found = (0..rows.chunks())
+    corpus: Vec<Discrepancy>,
+    spill: &Arc<Spill>,
+    visit: impl Fn(&Extracted) -> T + Sync,
+) -> Result<(Findings, Vec<T>), SpillError> {
+    let wanted: HashSet<Text> = corpus
+        .iter()
+        .flat_map(|d| d.r#where.iter().cloned())
+        .collect();
+    let waiting = corpus
+        .iter()
+        .map(|d| spill.put_value(d))
+        .collect::<Result<Vec<Slot>, _>>()?;
+    drop(corpus);
+    type Chunk<T> = (Vec<FindingKey>, Vec<(Text, Slot)>, T);
+    let chunks = (0..rows.chunks())
         .into_par_iter()
-        .map(|i| {
+        .map(|i| -> Result<Chunk<T>, SpillError> {
             let ex = rows.chunk(i)?;
-            let d = reconcile_document(&ex, known);
-            let t = visit(&ex, &d);
-            Ok((d, t))
+            let found = reconcile_document(&ex, known);
+            let mut quotes = BTreeMap::new();
+            {
+                let own = quoted_places(&found);
+                add_quotes(&ex, &|k| own.contains(k) || wanted.contains(k), &mut quotes);
+            }
+            let keys = found
+                .into_iter()
+                .map(|d| {
+                    let f = Finding::quoting(d, |p| quotes.get(p).cloned());
+                    FindingKey::park(&f, spill)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let lines = quotes
+                .iter()
+                .filter(|(k, _)| wanted.contains(k.as_str()))
+                .map(|(k, q)| Ok((Text::from(k.as_str()), spill.put_value(q)?)))
+                .collect::<Result<Vec<_>, SpillError>>()?;
+            Ok((keys, lines, visit(&ex)))
         })
-        .collect::<Result<Vec<_>, SpillError>>()?;
-    let mut all = Vec::new();
-    let mut visits = Vec::with_capacity(found.len());
-    for (d, t) in found {
-        all.extend(d);
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut own = Vec::with_capacity(chunks.len());
+    let mut lines: HashMap<Text, Slot> = HashMap::new();
+    let mut visits = Vec::with_capacity(chunks.len());
+    for (keys, l, t) in chunks {
+        own.push(keys);
+        lines.extend(l);
         visits.push(t);
     }
-    Ok((all, visits))
+    let mut findings = Findings::parked_in(Arc::clone(spill));
+    // the corpus's first: equal keys keep the order they are added in
+    for slot in waiting {
+        let d: Discrepancy = spill.get_value(slot)?;
+        let quotes = d
+            .r#where
+            .iter()
+            .map(|w| {
+                lines
+                    .get(w)
+                    .map(|s| spill.get_value::<String>(*s))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let f = Finding {
+            discrepancy: d,
+            quotes,
+        };
+        findings.push_parked(FindingKey::park(&f, spill)?);
+    }
+    for key in own.into_iter().flatten() {
+        findings.push_parked(key);
+    }
+    findings.sort();
+    Ok((findings, visits))
+}
+
+/// Findings held in memory: `discrepancies` with the lines of `rows` they
+/// point at (for callers that hold everything in memory; a run uses
+/// [`audit`]).
+pub fn quote_all(
+    discrepancies: Vec<Discrepancy>,
+    rows: &dyn RowSource,
+) -> Result<Findings, SpillError> {
+    let mut quotes = BTreeMap::new();
+    {
+        let wanted = quoted_places(&discrepancies);
+        for i in 0..rows.chunks() {
+            add_quotes(&*rows.chunk(i)?, &|k| wanted.contains(k), &mut quotes);
+        }
+    }
+    Ok(discrepancies
+        .into_iter()
+        .map(|d| Finding::quoting(d, |p| quotes.get(p).cloned()))
+        .collect())
 }
 
 /// The order of the discrepancies table: severity, kind, subject, id.
@@ -118,16 +201,6 @@ pub fn quoted_places(discrepancies: &[Discrepancy]) -> HashSet<&str> {
         .iter()
         .flat_map(|d| d.r#where.iter().map(Text::as_str))
         .collect()
-}
-
-/// Source text of the lines the discrepancies point at (their `where`,
-/// `doc:line`), for quoting in the report. Only those lines are kept: a copy
-/// of every row's line would double the memory of a large run.
-pub fn quotes(ex: &Extracted, discrepancies: &[Discrepancy]) -> BTreeMap<String, String> {
-    let wanted = quoted_places(discrepancies);
-    let mut m = BTreeMap::new();
-    add_quotes(ex, &|k| wanted.contains(k), &mut m);
-    m
 }
 
 /// Add to `m` the source text of the lines (`doc:line`) `wanted` accepts,
