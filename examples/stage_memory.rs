@@ -138,9 +138,16 @@ fn main() -> anyhow::Result<()> {
         reconcile::citations::audit_across_lists(&keys).len()
     });
     probe("per document", &|| {
-        reconcile::audit(&rows, &known, Vec::new(), &spill, |_| ())
-            .map(|(f, _)| f.len())
-            .unwrap_or(0)
+        reconcile::audit(
+            &rows,
+            &known,
+            Default::default(),
+            &spill,
+            |_| Ok(()),
+            |_| (),
+        )
+        .map(|f| f.len())
+        .unwrap_or(0)
     });
     probe("dose_conflicts", &|| {
         reconcile::values::dose_conflicts(&keys).len()
@@ -163,13 +170,16 @@ fn main() -> anyhow::Result<()> {
     cost("reference keys", refs.len(), refs);
     cost("symbols", syms.len(), syms);
     ds.consensus = consensus;
-    let (findings, parts) = reconcile::audit(&rows, &known, corpus_found, &spill, |ex| {
-        emit::ReportParts::of(ex)
-    })?;
-    parts
-        .into_iter()
-        .collect::<emit::ReportParts>()
-        .fill(&mut ds);
+    let mut parts = emit::ReportParts::default();
+    let findings = reconcile::audit(
+        &rows,
+        &known,
+        reconcile::CorpusFindings::parked(&corpus_found, &spill)?,
+        &spill,
+        |ex| emit::ReportParts::parking(ex, &spill),
+        |p| parts.absorb(p),
+    )?;
+    parts.fill(&mut ds);
     ds.discrepancies = findings;
     mark("audit");
     // each writer alone: what it holds at its peak

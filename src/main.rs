@@ -296,24 +296,31 @@ struct Timings {
     on: bool,
     start: Instant,
     last: Instant,
-    /// Stage name, wall seconds, peak RSS of the process at its end (MiB).
-    stages: Vec<(String, f64, Option<f64>)>,
+    /// Stage name, wall seconds, resident memory at its end.
+    stages: Vec<(String, f64, Option<Rss>)>,
 }
 
-/// Peak resident memory of this process so far, in MiB (Linux: `VmHWM` of
-/// /proc/self/status; `None` elsewhere). Printed per stage by `--timings`,
-/// so a run shows in which stage its memory peaks.
-fn peak_rss_mib() -> Option<f64> {
+/// Resident memory in MiB: the peak so far, and now.
+type Rss = (f64, f64);
+
+/// Resident memory of this process, in MiB: its peak so far and now
+/// (Linux: `VmHWM` and `VmRSS` of /proc/self/status; `None` elsewhere).
+/// Printed per stage by `--timings`, so a run shows in which stage its
+/// memory peaks, and how much of it a stage gave back.
+fn rss_mib() -> Option<Rss> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    let field = |name: &str| -> Option<f64> {
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb / 1024.0)
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
 }
 
 impl Timings {
@@ -330,7 +337,7 @@ impl Timings {
     /// Close the stage that ran since the previous mark.
     fn mark(&mut self, stage: &str) {
         let now = Instant::now();
-        let rss = if self.on { peak_rss_mib() } else { None };
+        let rss = if self.on { rss_mib() } else { None };
         self.stages
             .push((stage.to_string(), (now - self.last).as_secs_f64(), rss));
         self.last = now;
@@ -342,9 +349,9 @@ impl Timings {
         }
         for (name, secs, rss) in &self.stages {
             match rss {
-                Some(mib) => {
-                    eprintln!("timing: {name:<10} {secs:>9.3} s   peak RSS so far {mib:>7.0} MiB")
-                }
+                Some((peak, now)) => eprintln!(
+                    "timing: {name:<10} {secs:>9.3} s   peak RSS so far {peak:>7.0} MiB, now {now:>5.0} MiB"
+                ),
                 None => eprintln!("timing: {name:<10} {secs:>9.3} s"),
             }
         }
@@ -526,24 +533,41 @@ fn run(args: &RunArgs) -> Result<()> {
     // while a document is in memory, take from it what the report needs
     // (row counts, chart values, the lines the findings point at).
     let known = KnownJournals::named(kept.journals());
-    let (consensus, corpus_found) = pool.install(|| reconcile::reconcile_corpus(&kept))?;
+    // each finding parked as soon as it is made
+    let mut corpus_found = reconcile::CorpusFindings::default();
+    let mut failed = None;
+    let consensus = pool.install(|| {
+        reconcile::reconcile_corpus_each(&kept, |d| {
+            if failed.is_none() {
+                failed = corpus_found.park(&d, &spill).err();
+            }
+        })
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     drop(kept);
     sp.finish_and_clear();
     timings.mark("reconcile");
     let rows = SpillRows::new(&spill, slots);
     let pb = bar(rows.chunks() as u64, "audit", visible);
-    let (findings, parts) = pool.install(|| {
-        reconcile::audit(&rows, &known, corpus_found, &spill, |ex| {
-            let parts = emit::ReportParts::of(ex);
-            pb.inc(1);
-            parts
-        })
+    let mut parts = emit::ReportParts::default();
+    let findings = pool.install(|| {
+        reconcile::audit(
+            &rows,
+            &known,
+            corpus_found,
+            &spill,
+            |ex| {
+                let p = emit::ReportParts::parking(ex, &spill);
+                pb.inc(1);
+                p
+            },
+            |p| parts.absorb(p),
+        )
     })?;
     pb.finish_and_clear();
-    parts
-        .into_iter()
-        .collect::<emit::ReportParts>()
-        .fill(&mut ds);
+    parts.fill(&mut ds);
     timings.mark("markers");
     ds.consensus = consensus;
     ds.discrepancies = findings;

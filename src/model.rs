@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spill::Findings;
+use crate::spill::{Findings, ParkedText};
 use crate::values::Range;
 
 /// A short text field of a row (ids, document ids, vocabulary values, units,
@@ -503,10 +503,11 @@ impl RowCounts {
 /// One source's value of a food on one basis, as the report's chart draws it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartMark {
-    pub doc: String,
+    pub doc: Text,
     pub range: Range,
-    /// Tooltip: where the value comes from and its source line.
-    pub tip: String,
+    /// Tooltip: where the value comes from and its source line (parked in a
+    /// run: there is one per food value).
+    pub tip: ParkedText,
 }
 
 /// Chart marks by (nutrient, food, comparable basis), in row order.

@@ -222,6 +222,44 @@ impl RowSource for SpillRows<'_> {
     }
 }
 
+/// A text held in memory, or parked in a spill until it is written: the
+/// tooltips of the report's chart, one per food value (a source line each),
+/// wait for emit in a large run, and held they grew with the corpus.
+#[derive(Debug, Clone)]
+pub enum ParkedText {
+    Held(String),
+    Parked(Arc<Spill>, Slot),
+}
+
+impl ParkedText {
+    /// Park `text` in `spill`.
+    pub fn park(text: &str, spill: &Arc<Spill>) -> Result<ParkedText, SpillError> {
+        Ok(ParkedText::Parked(
+            Arc::clone(spill),
+            spill.put_value(text)?,
+        ))
+    }
+
+    /// The text (read back from the spill if parked).
+    pub fn text(&self) -> Result<Cow<'_, str>, SpillError> {
+        match self {
+            ParkedText::Held(s) => Ok(Cow::Borrowed(s)),
+            ParkedText::Parked(spill, slot) => spill.get_value::<String>(*slot).map(Cow::Owned),
+        }
+    }
+}
+
+/// Held texts compare by text; parked ones by where they are parked.
+impl PartialEq for ParkedText {
+    fn eq(&self, other: &ParkedText) -> bool {
+        match (self, other) {
+            (ParkedText::Held(a), ParkedText::Held(b)) => a == b,
+            (ParkedText::Parked(s, a), ParkedText::Parked(t, b)) => Arc::ptr_eq(s, t) && a == b,
+            _ => false,
+        }
+    }
+}
+
 /// The discrepancies of a run, each with the source lines it quotes
 /// ([`Finding`]), in the order of the discrepancies table
 /// ([`crate::reconcile::sort_discrepancies`]: severity, kind, subject, id).

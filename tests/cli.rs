@@ -188,8 +188,9 @@ fn audit_prints_counts_per_kind_and_the_errors() {
 }
 
 /// `--timings` names every stage with its wall time and, on Linux, the peak
-/// RSS reached by its end (non-decreasing: it is a high-water mark), which
-/// is what `make bench` and a user chasing memory read.
+/// RSS reached by its end (non-decreasing: it is a high-water mark) and the
+/// RSS at its end (never above the peak), which is what `make bench` and a
+/// user chasing memory read.
 #[test]
 fn timings_give_each_stage_its_time_and_peak_memory() {
     let t = tempfile::tempdir().unwrap();
@@ -205,17 +206,16 @@ fn timings_give_each_stage_its_time_and_peak_memory() {
         let secs: f64 = line.split_whitespace().nth(2).unwrap().parse().unwrap();
         assert!(secs >= 0.0, "{line}");
         if cfg!(target_os = "linux") {
-            let mib: f64 = line
+            let (peak, now) = line
                 .split("peak RSS so far")
                 .nth(1)
-                .unwrap_or_else(|| panic!("no peak RSS in {line}"))
-                .trim()
-                .trim_end_matches("MiB")
-                .trim()
-                .parse()
-                .unwrap();
-            assert!(mib > 1.0 && mib >= last, "{line} after {last} MiB");
-            last = mib;
+                .and_then(|rest| rest.split_once(", now"))
+                .unwrap_or_else(|| panic!("no peak and current RSS in {line}"));
+            let mib = |s: &str| -> f64 { s.trim().trim_end_matches("MiB").trim().parse().unwrap() };
+            let (peak, now) = (mib(peak), mib(now));
+            assert!(peak > 1.0 && peak >= last, "{line} after {last} MiB");
+            assert!(now > 1.0 && now <= peak, "{line}");
+            last = peak;
         }
     }
     assert!(err.lines().any(|l| l.starts_with("timing: total ")));

@@ -78,6 +78,17 @@ fn spilled_rows_give_the_same_outputs_as_rows_in_memory() {
 }
 
 #[test]
+fn a_corpus_of_many_documents_gives_the_same_outputs_as_rows_in_memory() {
+    // more documents than the audit takes in one batch (32 per thread), with
+    // conflicts across documents whose quotes come from many of them
+    let t = tempfile::tempdir().unwrap();
+    let corpus = t.path().join("corpus");
+    let (n, _) = nutripipe::bench_corpus::generate(&raw_dir(), &corpus, 2.5, 7).unwrap();
+    assert!(n > 64, "{n} documents");
+    assert_same_sets(&corpus);
+}
+
+#[test]
 fn files_sharing_a_document_id_are_interleaved_as_in_memory() {
     // "x.txt" and "x.md" are both document "x": their rows are one chunk,
     // ordered by line across the two files, exactly as a sort of all rows

@@ -8,8 +8,9 @@ use std::fmt::Write;
 
 use crate::model::{ChartMark, ChartMarks, Dataset, Finding, NutrientValue, RowCounts};
 use crate::reconcile::consensus::comparable;
-use crate::spill::SpillError;
+use crate::spill::{ParkedText, Spill, SpillError};
 use crate::values::format_number;
+use std::sync::Arc;
 
 /// Colours for documents (colour-blind-safe palette, Okabe–Ito).
 const PALETTE: &[&str] = &[
@@ -40,18 +41,29 @@ struct ChartRow<'a> {
 }
 
 /// Add the chart marks of `values` (rows in table order) to `chart`: every
-/// value with a comparable basis, with its source line as the tooltip.
-pub fn add_chart_marks(chart: &mut ChartMarks, values: &[NutrientValue]) {
+/// value with a comparable basis, with its source line as the tooltip, held
+/// in memory, or parked in `park` when given.
+pub fn add_chart_marks(
+    chart: &mut ChartMarks,
+    values: &[NutrientValue],
+    park: Option<&Arc<Spill>>,
+) -> Result<(), SpillError> {
     for v in values {
         if let Some((basis, range)) = comparable(v) {
+            let tip = format!("{} line {}: {}", v.doc, v.line, v.quote);
+            let tip = match park {
+                Some(spill) => ParkedText::park(&tip, spill)?,
+                None => ParkedText::Held(tip),
+            };
             let key = (v.nutrient.to_string(), v.food.to_string(), basis);
             chart.entry(key).or_default().push(ChartMark {
-                doc: v.doc.to_string(),
+                doc: v.doc.clone(),
                 range,
-                tip: format!("{} line {}: {}", v.doc, v.line, v.quote),
+                tip,
             });
         }
     }
+    Ok(())
 }
 
 fn chart_rows(ds: &Dataset) -> BTreeMap<&str, Vec<ChartRow<'_>>> {
@@ -83,7 +95,11 @@ fn chart_rows(ds: &Dataset) -> BTreeMap<&str, Vec<ChartRow<'_>>> {
 /// Write the chart of `rows` into `s` (nothing when no value is positive).
 /// Written piece by piece: one nutrient's chart of a large corpus holds a
 /// mark and its tooltip per food value.
-fn write_chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>, s: &mut impl Write) {
+fn write_chart_svg(
+    rows: &[ChartRow],
+    doc_colors: &BTreeMap<String, &str>,
+    s: &mut impl Write,
+) -> Result<(), SpillError> {
     let (left, right, top, row_h) = (250.0, 30.0, 30.0, 24.0);
     let width = 900.0;
     let plot_w = width - left - right;
@@ -96,7 +112,7 @@ fn write_chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>, s: &m
         (a.min(x), b.max(x))
     });
     if !lo.is_finite() {
-        return;
+        return Ok(());
     }
     let (e0, mut e1) = (lo.log10().floor(), hi.log10().ceil());
     if e1 <= e0 {
@@ -147,9 +163,9 @@ fn write_chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>, s: &m
         let n = row.marks.len().max(1) as f64;
         for (k, ChartMark { doc, range: r, tip }) in row.marks.iter().enumerate() {
             let dy = (k as f64 - (n - 1.0) / 2.0) * (row_h * 0.6 / n.max(2.0));
-            let c = doc_colors.get(doc).copied().unwrap_or("#444");
+            let c = doc_colors.get(doc.as_str()).copied().unwrap_or("#444");
             let (x0, x1) = (x(r.min), x(r.max));
-            let _ = write!(s, r#"<g class="mark"><title>{}</title>"#, esc(tip));
+            let _ = write!(s, r#"<g class="mark"><title>{}</title>"#, esc(&tip.text()?));
             if (x1 - x0).abs() > 0.5 {
                 let _ = write!(
                     s,
@@ -167,6 +183,7 @@ fn write_chart_svg(rows: &[ChartRow], doc_colors: &BTreeMap<String, &str>, s: &m
         }
     }
     let _ = s.write_str("</svg>");
+    Ok(())
 }
 
 fn discrepancy_html(o: &mut impl Write, f: &Finding) {
@@ -255,7 +272,7 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) -> Result<(), SpillEr
             esc(nutrient),
             esc(nutrient),
         );
-        write_chart_svg(rows, &doc_colors, o);
+        write_chart_svg(rows, &doc_colors, o)?;
         let _ = o.write_str("</figure>\n");
     }
 
@@ -353,7 +370,7 @@ mod tests {
                 ..Default::default()
             });
         }
-        add_chart_marks(&mut ds.chart, &values);
+        add_chart_marks(&mut ds.chart, &values, None).unwrap();
         ds.consensus.push(FoodConsensus {
             food: "natto".into(),
             nutrient: "vitamin K2".into(),

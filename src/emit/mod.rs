@@ -25,7 +25,8 @@ use crate::model::{
     ChartMarks, Citation, Dataset, Discrepancy, Dosage, Extracted, FormMention, NutrientValue,
     Reference, RowCounts,
 };
-use crate::spill::{Findings, RowSource, SpillError};
+use crate::spill::{Findings, RowSource, Spill, SpillError};
+use std::sync::Arc;
 use table::TableRow;
 
 /// Why the outputs could not be written.
@@ -261,15 +262,24 @@ pub struct ReportParts {
 }
 
 impl ReportParts {
-    /// The parts of one chunk (or of all rows).
+    /// The parts of one chunk (or of all rows), held in memory.
     pub fn of(ex: &Extracted) -> ReportParts {
+        ReportParts::gather(ex, None).unwrap_or_default()
+    }
+
+    /// The parts of one chunk, the chart's tooltips parked in `spill`.
+    pub fn parking(ex: &Extracted, spill: &Arc<Spill>) -> Result<ReportParts, SpillError> {
+        ReportParts::gather(ex, Some(spill))
+    }
+
+    fn gather(ex: &Extracted, park: Option<&Arc<Spill>>) -> Result<ReportParts, SpillError> {
         let mut p = ReportParts {
             counts: RowCounts::of(ex),
             ..Default::default()
         };
-        html::add_chart_marks(&mut p.chart, &ex.nutrient_values);
+        html::add_chart_marks(&mut p.chart, &ex.nutrient_values, park)?;
         p.bib_keys = ex.references.iter().map(bibtex::base_key).collect();
-        p
+        Ok(p)
     }
 
     /// Add the parts of the next chunk.

@@ -1202,30 +1202,39 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
     // next one with that DOI gives the same clusters as joining every pair.
     // `reason[i]` stays what the pairwise loop gave: the reason of the first
     // later entry that is the same work as entry i.
-    let mut next_same_doi: Vec<Option<usize>> = vec![None; n];
-    let mut last_of_doi: HashMap<&Doi, usize> = HashMap::new();
-    for (i, k) in refs.iter().enumerate() {
-        if let Some(d) = &k.doi {
-            if let Some(prev) = last_of_doi.insert(d, i) {
-                next_same_doi[prev] = Some(i);
-            }
+    //
+    // Both kinds of bucket are runs of entry numbers sorted (stably, so in
+    // entry order within a run) by DOI or by author and year: a few bytes
+    // per entry, where maps of buckets cost an allocation per entry.
+    let mut next_same_doi: Vec<Option<u32>> = vec![None; n];
+    let mut with_doi: Vec<u32> = (0..n as u32)
+        .filter(|&i| refs[i as usize].doi.is_some())
+        .collect();
+    with_doi.sort_by(|&a, &b| refs[a as usize].doi.cmp(&refs[b as usize].doi));
+    for w in with_doi.windows(2) {
+        if refs[w[0] as usize].doi == refs[w[1] as usize].doi {
+            next_same_doi[w[0] as usize] = Some(w[1]);
         }
     }
-    drop(last_of_doi);
-    let mut by_author_year: HashMap<(Sym, i64), Vec<usize>> = HashMap::new();
-    for (i, r) in refs.iter().enumerate() {
-        if let (Some(f), Some(y)) = (r.family, r.year) {
-            by_author_year.entry((f, y)).or_default().push(i);
-        }
-    }
+    drop(with_doi);
+    let author_year = |i: u32| {
+        let r = &refs[i as usize];
+        r.family.zip(r.year)
+    };
+    let mut by_author_year: Vec<u32> = (0..n as u32)
+        .filter(|&i| author_year(i).is_some())
+        .collect();
+    by_author_year.sort_by_key(|&i| author_year(i));
     let mut reason: HashMap<usize, String> = HashMap::new();
-    for members in by_author_year.values() {
+    for members in by_author_year.chunk_by(|&a, &b| author_year(a) == author_year(b)) {
         for (k, &i) in members.iter().enumerate() {
+            let i = i as usize;
             // members are in index order: the later entries of the bucket
             for &j in &members[k + 1..] {
+                let j = j as usize;
                 if let Some(why) = same_work(&refs[i], &refs[j], syms) {
                     union(&mut parent, i, j);
-                    if next_same_doi[i].is_none_or(|d| j < d) {
+                    if next_same_doi[i].is_none_or(|d| j < d as usize) {
                         reason.entry(i).or_insert(why);
                     }
                 }
@@ -1235,6 +1244,7 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
     drop(by_author_year);
     for i in 0..n {
         if let Some(j) = next_same_doi[i] {
+            let j = j as usize;
             union(&mut parent, i, j);
             if let Some(why) = same_work(&refs[i], &refs[j], syms) {
                 // an author-year match before entry j came first

@@ -6,7 +6,7 @@
 //! more than [`CONFLICT_RATIO`]; rounding and ranges in the sources make smaller
 //! differences meaningless.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{place, row_id, Discrepancy, FoodConsensus, NutrientValue, Severity, Text};
 use polars::prelude::*;
@@ -103,32 +103,23 @@ impl Remap for FoodKey {
     }
 }
 
-/// One comparable food value with its names.
-struct Item<'a> {
-    key: &'a FoodKey,
-    doc: &'a str,
-    food: &'a str,
-    nutrient: &'a str,
-    basis: &'a str,
-}
-
 /// The consensus table, computed as a lazy polars group-by over the food values:
 /// per food × nutrient × basis the count, documents, min, max, median of the
 /// midpoints and the status. A group conflicts exactly when its largest lower end
 /// exceeds [`CONFLICT_RATIO`] × its smallest upper end: that pair is disjoint and
 /// far apart, and any conflicting pair implies it.
-fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
-    let docs: Vec<&str> = items.iter().map(|i| i.doc).collect();
-    let foods: Vec<&str> = items.iter().map(|i| i.food).collect();
-    let nutrients: Vec<&str> = items.iter().map(|i| i.nutrient).collect();
-    let bases: Vec<&str> = items.iter().map(|i| i.basis).collect();
-    let lo: Vec<f64> = items.iter().map(|i| i.key.range.min).collect();
-    let hi: Vec<f64> = items.iter().map(|i| i.key.range.max).collect();
+///
+/// The frame holds one row per food value of the corpus: its group (food ×
+/// nutrient × basis, numbered by the caller) and document go in as numbers,
+/// which cost a fraction of string columns and group by one key. The caller
+/// names and orders the groups.
+fn consensus_frame(group: Vec<u32>, keys: &[FoodKey]) -> Result<DataFrame, PolarsError> {
+    let docs: Vec<u32> = keys.iter().map(|k| k.doc).collect();
+    let lo: Vec<f64> = keys.iter().map(|k| k.range.min).collect();
+    let hi: Vec<f64> = keys.iter().map(|k| k.range.max).collect();
     let df = df!(
+        "group" => group,
         "doc" => docs,
-        "food" => foods,
-        "nutrient" => nutrients,
-        "basis" => bases,
         "lo" => lo,
         "hi" => hi,
     )?;
@@ -138,7 +129,7 @@ fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
             .lt_eq(lit(0.0))
             .and(col("max_lo").gt(col("min_hi"))));
     df.lazy()
-        .group_by([col("food"), col("nutrient"), col("basis")])
+        .group_by([col("group")])
         .agg([
             len().cast(DataType::Int64).alias("n_values"),
             col("doc").n_unique().cast(DataType::Int64).alias("n_docs"),
@@ -159,10 +150,6 @@ fn consensus_frame(items: &[Item]) -> Result<DataFrame, PolarsError> {
                 .alias("status"),
             (col("max") / col("min")).alias("spread"),
         ])
-        .sort(
-            ["food", "nutrient", "basis"],
-            SortMultipleOptions::default(),
-        )
         .collect()
 }
 
@@ -173,6 +160,16 @@ fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, PolarsError> {
         .str()?
         .iter()
         .map(|s| s.unwrap_or_default().to_string())
+        .collect())
+}
+
+fn codes(df: &DataFrame, name: &str) -> Result<Vec<Sym>, PolarsError> {
+    Ok(df
+        .column(name)?
+        .as_materialized_series()
+        .u32()?
+        .iter()
+        .map(|x| x.unwrap_or_default())
         .collect())
 }
 
@@ -191,28 +188,39 @@ fn floats(df: &DataFrame, name: &str) -> Result<Vec<f64>, PolarsError> {
 pub fn food_consensus(
     keys: &CorpusKeys,
 ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), ConsensusError> {
+    let mut conflicts = Vec::new();
+    let rows = food_consensus_each(keys, &mut |d| conflicts.push(d))?;
+    Ok((rows, conflicts))
+}
+
+/// [`food_consensus`], handing each conflict to `out` as soon as it is
+/// made: a conflict over a common food lists every source's value, and in a
+/// large corpus the conflicts together are tens of megabytes.
+pub fn food_consensus_each(
+    keys: &CorpusKeys,
+    out: &mut dyn FnMut(Discrepancy),
+) -> Result<Vec<FoodConsensus>, ConsensusError> {
     let s = &keys.syms;
-    let items: Vec<Item> = keys
-        .foods
-        .iter()
-        .map(|k| Item {
-            key: k,
-            doc: s.name(k.doc),
-            food: s.name(k.food),
-            nutrient: s.name(k.nutrient),
-            basis: s.name(k.basis),
-        })
-        .collect();
-    if items.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+    if keys.foods.is_empty() {
+        return Ok(Vec::new());
     }
-    let df = consensus_frame(&items)?;
-    let (food, nutrient, basis, status) = (
-        strings(&df, "food")?,
-        strings(&df, "nutrient")?,
-        strings(&df, "basis")?,
-        strings(&df, "status")?,
-    );
+    // members of each group, in table order (the frame holds the statistics)
+    let mut group_of: HashMap<[Sym; 3], u32> = HashMap::new();
+    let mut members: Vec<([Sym; 3], Vec<&FoodKey>)> = Vec::new();
+    let mut group = Vec::with_capacity(keys.foods.len());
+    for k in &keys.foods {
+        let names = [k.food, k.nutrient, k.basis];
+        let g = *group_of.entry(names).or_insert_with(|| {
+            members.push((names, Vec::new()));
+            (members.len() - 1) as u32
+        });
+        members[g as usize].1.push(k);
+        group.push(g);
+    }
+    drop(group_of);
+    let df = consensus_frame(group, &keys.foods)?;
+    let groups = codes(&df, "group")?;
+    let status = strings(&df, "status")?;
     let (n_values, n_docs) = (floats(&df, "n_values")?, floats(&df, "n_docs")?);
     let (min, max, median, spread) = (
         floats(&df, "min")?,
@@ -220,21 +228,18 @@ pub fn food_consensus(
         floats(&df, "median")?,
         floats(&df, "spread")?,
     );
-    // members of each group, in document order (the frame holds the statistics)
-    let mut members: BTreeMap<(&str, &str, &str), Vec<&Item>> = BTreeMap::new();
-    for i in &items {
-        members
-            .entry((i.food, i.nutrient, i.basis))
-            .or_default()
-            .push(i);
-    }
-    let mut rows = Vec::with_capacity(df.height());
-    let mut conflicts = Vec::new();
-    for k in 0..df.height() {
+    drop(df);
+    let names = |k: usize| members[groups[k] as usize].0;
+    // the table's order: food, nutrient, basis by name
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&k| names(k).map(|n| s.name(n)));
+    let mut rows = Vec::with_capacity(groups.len());
+    for k in order {
+        let ([food, nutrient, basis], group) = &members[groups[k] as usize];
         let row = FoodConsensus {
-            food: food[k].clone(),
-            nutrient: nutrient[k].clone(),
-            basis: basis[k].clone(),
+            food: s.name(*food).to_string(),
+            nutrient: s.name(*nutrient).to_string(),
+            basis: s.name(*basis).to_string(),
             n_values: n_values[k] as i64,
             n_docs: n_docs[k] as i64,
             min: min[k],
@@ -242,33 +247,28 @@ pub fn food_consensus(
             median: median[k],
             spread: spread[k],
             status: status[k].clone(),
-            value_ids: Vec::new(),
-        };
-        let group = members
-            .get(&(food[k].as_str(), nutrient[k].as_str(), basis[k].as_str()))
-            .cloned()
-            .unwrap_or_default();
-        let row = FoodConsensus {
-            value_ids: group.iter().map(|i| i.key.id.clone()).collect(),
-            ..row
+            value_ids: group.iter().map(|g| g.id.clone()).collect(),
         };
         if row.status == "conflict" {
-            conflicts.push(conflict_row(&row, &group));
+            out(conflict_row(&row, group, s));
         }
         rows.push(row);
     }
-    Ok((rows, conflicts))
+    Ok(rows)
 }
 
-fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
-    let mut sorted: Vec<&&Item> = members.iter().collect();
-    sorted.sort_by(|a, b| (a.doc, a.key.line).cmp(&(b.doc, b.key.line)));
+fn conflict_row(c: &FoodConsensus, members: &[&FoodKey], s: &Symbols) -> Discrepancy {
+    let mut sorted: Vec<&&FoodKey> = members.iter().collect();
+    sorted.sort_by(|a, b| (s.name(a.doc), a.line).cmp(&(s.name(b.doc), b.line)));
     let stated: Vec<String> = sorted
         .iter()
-        .map(|i| {
+        .map(|k| {
             format!(
                 "{} ug {} in {} line {}",
-                i.key.range, c.basis, i.doc, i.key.line
+                k.range,
+                c.basis,
+                s.name(k.doc),
+                k.line
             )
         })
         .collect();
@@ -290,14 +290,14 @@ fn conflict_row(c: &FoodConsensus, members: &[&Item]) -> Discrepancy {
         ),
         docs: members
             .iter()
-            .map(|i| Text::from(i.doc))
+            .map(|k| Text::from(s.name(k.doc)))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
         evidence: c.value_ids.clone(),
         r#where: members
             .iter()
-            .map(|i| place(i.doc, i.key.line))
+            .map(|k| place(s.name(k.doc), k.line))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),

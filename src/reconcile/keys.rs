@@ -129,8 +129,13 @@ impl CorpusKeys {
 
     /// Put the keys in table order. Documents are appended in id order, so
     /// this only moves the keys of files that share a document id
-    /// ("x.txt", "x.md"), whose rows interleave by line.
+    /// ("x.txt", "x.md"), whose rows interleave by line. The vectors give
+    /// back what they grew beyond their keys (up to half of them): the checks
+    /// that follow build their working sets in that memory.
     pub fn sort(&mut self) {
+        self.foods.shrink_to_fit();
+        self.doses.shrink_to_fit();
+        self.refs.shrink_to_fit();
         let s = &self.syms;
         self.foods.sort_by(|a, b| {
             s.cmp(a.doc, b.doc)

@@ -48,21 +48,60 @@ pub fn reconcile(
 pub fn reconcile_corpus(
     keys: &CorpusKeys,
 ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), consensus::ConsensusError> {
-    // The families of checks are independent: run them side by side on the
-    // current rayon pool, then concatenate in a fixed order.
-    let (food, (lists, doses)) = rayon::join(
-        || consensus::food_consensus(keys),
-        || {
-            rayon::join(
-                || citations::audit_across_lists(keys),
-                || values::dose_conflicts(keys),
-            )
-        },
-    );
-    let (consensus, mut discrepancies) = food?;
-    discrepancies.extend(doses);
-    discrepancies.extend(lists);
-    Ok((consensus, discrepancies))
+    let mut all = Vec::new();
+    let consensus = reconcile_corpus_each(keys, |d| all.push(d))?;
+    Ok((consensus, all))
+}
+
+/// [`reconcile_corpus`], handing each finding to `out` as soon as it is
+/// made (a run parks them: [`CorpusFindings`]).
+///
+/// The families are independent, but each builds a working set in
+/// proportion to the corpus (a data frame, buckets, groups), and some of
+/// their findings list a source per value (a conflict over a common food:
+/// megabytes in a large corpus). Run one after the other, with each finding
+/// handed on, the peak is the largest family, not the sum of them all.
+pub fn reconcile_corpus_each(
+    keys: &CorpusKeys,
+    mut out: impl FnMut(Discrepancy),
+) -> Result<Vec<FoodConsensus>, consensus::ConsensusError> {
+    let consensus = consensus::food_consensus_each(keys, &mut out)?;
+    values::dose_conflicts_each(keys, &mut out);
+    citations::audit_across_lists(keys)
+        .into_iter()
+        .for_each(out);
+    Ok(consensus)
+}
+
+/// The findings of the checks across documents, parked until [`audit`] has
+/// read the lines they point at: only where they are, and those places,
+/// stay in memory.
+#[derive(Debug, Default)]
+pub struct CorpusFindings {
+    slots: Vec<Slot>,
+    /// The places (`doc:line`) the findings point at, and where the text of
+    /// each line is parked once [`audit`] has found it.
+    lines: HashMap<Text, Option<Slot>>,
+}
+
+impl CorpusFindings {
+    /// Park `d` in `spill`.
+    pub fn park(&mut self, d: &Discrepancy, spill: &Spill) -> Result<(), SpillError> {
+        for w in &d.r#where {
+            self.lines.entry(w.clone()).or_insert(None);
+        }
+        self.slots.push(spill.put_value(d)?);
+        Ok(())
+    }
+
+    /// `found` parked in `spill`.
+    pub fn parked(found: &[Discrepancy], spill: &Spill) -> Result<CorpusFindings, SpillError> {
+        let mut c = CorpusFindings::default();
+        for d in found {
+            c.park(d, spill)?;
+        }
+        Ok(c)
+    }
 }
 
 /// The checks whose findings each rest on one document: its markers against
@@ -85,37 +124,41 @@ pub fn reconcile_document(ex: &Extracted, known: &citations::KnownJournals) -> V
 ///
 /// Findings are parked in `spill` as soon as they are found, so that memory
 /// holds their sort keys only ([`Findings`]): a chunk's own findings with the
-/// quotes of its lines; `corpus`'s wait on disk while the chunks are read,
-/// which park the text of the lines they point at, and are then parked with
-/// their quotes. `visit` sees each chunk while it is in memory; what it
-/// returns is kept in chunk order (a run gathers there what else the report
-/// needs, instead of reading every chunk once more).
+/// quotes of its lines; `corpus`'s wait on disk ([`CorpusFindings`]) while
+/// the chunks are read, which park the text of the lines they point at, and
+/// are then parked again with their quotes. `visit` sees each chunk while it
+/// is in memory, and `sink` gets what it returns, in chunk order (a run
+/// gathers there what else the report needs, instead of reading every chunk
+/// once more).
 pub fn audit<T: Send>(
     rows: &dyn RowSource,
     known: &citations::KnownJournals,
-    corpus: Vec<Discrepancy>,
+    corpus: CorpusFindings,
     spill: &Arc<Spill>,
-    visit: impl Fn(&Extracted) -> T + Sync,
-) -> Result<(Findings, Vec<T>), SpillError> {
-    let wanted: HashSet<Text> = corpus
-        .iter()
-        .flat_map(|d| d.r#where.iter().cloned())
-        .collect();
-    let waiting = corpus
-        .iter()
-        .map(|d| spill.put_value(d))
-        .collect::<Result<Vec<Slot>, _>>()?;
-    drop(corpus);
+    visit: impl Fn(&Extracted) -> Result<T, SpillError> + Sync,
+    mut sink: impl FnMut(T),
+) -> Result<Findings, SpillError> {
+    let CorpusFindings {
+        slots: waiting,
+        mut lines,
+    } = corpus;
     type Chunk<T> = (Vec<FindingKey>, Vec<(Text, Slot)>, T);
-    let chunks = (0..rows.chunks())
-        .into_par_iter()
-        .map(|i| -> Result<Chunk<T>, SpillError> {
+    let mut findings = Findings::parked_in(Arc::clone(spill));
+    // A batch of chunks at a time, handed on in order: what `visit` returns
+    // for every chunk of a large corpus is not held at once.
+    let batch = (rayon::current_num_threads() * 32).max(64);
+    for start in (0..rows.chunks()).step_by(batch) {
+        let one = |i: usize| -> Result<Chunk<T>, SpillError> {
             let ex = rows.chunk(i)?;
             let found = reconcile_document(&ex, known);
             let mut quotes = BTreeMap::new();
             {
                 let own = quoted_places(&found);
-                add_quotes(&ex, &|k| own.contains(k) || wanted.contains(k), &mut quotes);
+                add_quotes(
+                    &ex,
+                    &|k| own.contains(k) || lines.contains_key(k),
+                    &mut quotes,
+                );
             }
             let keys = found
                 .into_iter()
@@ -124,24 +167,29 @@ pub fn audit<T: Send>(
                     FindingKey::park(&f, spill)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let lines = quotes
+            let parked = quotes
                 .iter()
-                .filter(|(k, _)| wanted.contains(k.as_str()))
+                .filter(|(k, _)| lines.contains_key(k.as_str()))
                 .map(|(k, q)| Ok((Text::from(k.as_str()), spill.put_value(q)?)))
                 .collect::<Result<Vec<_>, SpillError>>()?;
-            Ok((keys, lines, visit(&ex)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut own = Vec::with_capacity(chunks.len());
-    let mut lines: HashMap<Text, Slot> = HashMap::new();
-    let mut visits = Vec::with_capacity(chunks.len());
-    for (keys, l, t) in chunks {
-        own.push(keys);
-        lines.extend(l);
-        visits.push(t);
+            Ok((keys, parked, visit(&ex)?))
+        };
+        let done = (start..rows.chunks().min(start + batch))
+            .into_par_iter()
+            .map(one)
+            .collect::<Result<Vec<_>, _>>()?;
+        for (keys, l, t) in done {
+            for k in keys {
+                findings.push_parked(k);
+            }
+            for (k, slot) in l {
+                lines.insert(k, Some(slot));
+            }
+            sink(t);
+        }
     }
-    let mut findings = Findings::parked_in(Arc::clone(spill));
-    // the corpus's first: equal keys keep the order they are added in
+    // (the corpus's kinds are not the documents' kinds: the order they are
+    // added in does not matter to the sort)
     for slot in waiting {
         let d: Discrepancy = spill.get_value(slot)?;
         let quotes = d
@@ -150,7 +198,9 @@ pub fn audit<T: Send>(
             .map(|w| {
                 lines
                     .get(w)
-                    .map(|s| spill.get_value::<String>(*s))
+                    .copied()
+                    .flatten()
+                    .map(|s| spill.get_value::<String>(s))
                     .transpose()
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -160,11 +210,8 @@ pub fn audit<T: Send>(
         };
         findings.push_parked(FindingKey::park(&f, spill)?);
     }
-    for key in own.into_iter().flatten() {
-        findings.push_parked(key);
-    }
     findings.sort();
-    Ok((findings, visits))
+    Ok(findings)
 }
 
 /// Findings held in memory: `discrepancies` with the lines of `rows` they

@@ -318,6 +318,14 @@ fn conflicting(items: &[&DoseKey]) -> BTreeSet<usize> {
 /// Doses for the same nutrient, form, indication and population that different
 /// sources give incompatibly, among the doses of `keys`.
 pub fn dose_conflicts(keys: &CorpusKeys) -> Vec<Discrepancy> {
+    let mut found = Vec::new();
+    dose_conflicts_each(keys, &mut |d| found.push(d));
+    found
+}
+
+/// [`dose_conflicts`], handing each conflict to `out` as soon as it is made
+/// (a common purpose gathers thousands of doses, each named in its conflict).
+pub fn dose_conflicts_each(keys: &CorpusKeys, out: &mut dyn FnMut(Discrepancy)) {
     let s = &keys.syms;
     // by the group's names, so the findings come in the order of their subjects
     let mut groups: BTreeMap<[&str; 4], Vec<&DoseKey>> = BTreeMap::new();
@@ -327,7 +335,6 @@ pub fn dose_conflicts(keys: &CorpusKeys) -> Vec<Discrepancy> {
             .or_default()
             .push(d);
     }
-    let mut out = Vec::new();
     for ([nutrient, form, indication, population], items) in groups {
         let involved = conflicting(&items);
         if involved.is_empty() {
@@ -357,7 +364,7 @@ pub fn dose_conflicts(keys: &CorpusKeys) -> Vec<Discrepancy> {
                 )
             })
             .collect();
-        out.push(Discrepancy {
+        out(Discrepancy {
             id: row_id("discrepancies", &["value_conflict", &subject]),
             kind: "value_conflict".into(),
             severity: Severity::Warning,
@@ -381,7 +388,6 @@ pub fn dose_conflicts(keys: &CorpusKeys) -> Vec<Discrepancy> {
                 .collect(),
         });
     }
-    out
 }
 
 #[cfg(test)]
