@@ -528,16 +528,17 @@ fn run(args: &RunArgs) -> Result<()> {
 
     let sp = spinner("reconcile", visible);
     timings.mark("normalize");
-    // First the cross-document checks on the rows kept in memory; then the
-    // marker checks, which read each document's rows back from the spill and,
-    // while a document is in memory, take from it what the report needs
-    // (row counts, chart values, the lines the findings point at).
+    // First the checks across documents, on the keys kept in memory (taken,
+    // and freed family by family), each finding parked as soon as it is
+    // made; then the per-document checks, which read each document's rows
+    // back from the spill and, while a document is in memory, take from it
+    // what the report needs (row counts, chart values, the lines the
+    // findings point at).
     let known = KnownJournals::named(kept.journals());
-    // each finding parked as soon as it is made
     let mut corpus_found = reconcile::CorpusFindings::default();
     let mut failed = None;
     let consensus = pool.install(|| {
-        reconcile::reconcile_corpus_each(&kept, |d| {
+        reconcile::reconcile_corpus_each(kept, |d| {
             if failed.is_none() {
                 failed = corpus_found.park(&d, &spill).err();
             }
@@ -546,7 +547,6 @@ fn run(args: &RunArgs) -> Result<()> {
     if let Some(e) = failed {
         return Err(e.into());
     }
-    drop(kept);
     sp.finish_and_clear();
     timings.mark("reconcile");
     let rows = SpillRows::new(&spill, slots);

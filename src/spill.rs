@@ -358,6 +358,8 @@ impl Findings {
     /// Put the findings in table order (stable: equal keys keep the order
     /// they were added in).
     pub fn sort(&mut self) {
+        // kept until emit is done: without the slack of its growth
+        self.keys.shrink_to_fit();
         self.keys.sort_by(|a, b| {
             (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
         });

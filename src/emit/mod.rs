@@ -291,7 +291,9 @@ impl ReportParts {
         self.bib_keys.extend(other.bib_keys);
     }
 
-    pub fn fill(self, ds: &mut Dataset) {
+    pub fn fill(mut self, ds: &mut Dataset) {
+        // kept until emit is done: without the slack of their growth
+        self.chart.values_mut().for_each(Vec::shrink_to_fit);
         ds.counts = self.counts;
         ds.chart = self.chart;
         ds.bib_keys = bibtex::unique_keys(self.bib_keys);

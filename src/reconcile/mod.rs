@@ -49,7 +49,7 @@ pub fn reconcile_corpus(
     keys: &CorpusKeys,
 ) -> Result<(Vec<FoodConsensus>, Vec<Discrepancy>), consensus::ConsensusError> {
     let mut all = Vec::new();
-    let consensus = reconcile_corpus_each(keys, |d| all.push(d))?;
+    let consensus = reconcile_corpus_each(keys.clone(), |d| all.push(d))?;
     Ok((consensus, all))
 }
 
@@ -60,14 +60,17 @@ pub fn reconcile_corpus(
 /// proportion to the corpus (a data frame, buckets, groups), and some of
 /// their findings list a source per value (a conflict over a common food:
 /// megabytes in a large corpus). Run one after the other, with each finding
-/// handed on, the peak is the largest family, not the sum of them all.
+/// handed on, the peak is the largest family, not the sum of them all. The
+/// keys are taken, and each family's keys are dropped as soon as it is done.
 pub fn reconcile_corpus_each(
-    keys: &CorpusKeys,
+    mut keys: CorpusKeys,
     mut out: impl FnMut(Discrepancy),
 ) -> Result<Vec<FoodConsensus>, consensus::ConsensusError> {
-    let consensus = consensus::food_consensus_each(keys, &mut out)?;
-    values::dose_conflicts_each(keys, &mut out);
-    citations::audit_across_lists(keys)
+    let consensus = consensus::food_consensus_each(&keys, &mut out)?;
+    keys.foods = Vec::new();
+    values::dose_conflicts_each(&keys, &mut out);
+    keys.doses = Vec::new();
+    citations::audit_across_lists(&keys)
         .into_iter()
         .for_each(out);
     Ok(consensus)
