@@ -267,11 +267,25 @@ impl PartialEq for ParkedText {
 /// A large corpus has a finding for every ~2 KB of text, most of them about
 /// one document's markers, and the reports quote several lines for each: held
 /// in memory they grew with the corpus (~1 KB each with their quotes). A run
-/// therefore parks each finding in the spill as soon as it is found and keeps
-/// only its sort key here; emit reads them back in order. Library callers
-/// that hold everything in memory keep the findings here as they are.
+/// therefore parks each finding in the spill as soon as it is found
+/// ([`FindingKey::park`]) and keeps only its sort key while the findings are
+/// gathered ([`FindingsBuilder`]), then only where each one is, in order:
+/// emit reads them back. Library callers that hold everything in memory
+/// keep the findings here as they are.
 #[derive(Debug, Clone, Default)]
 pub struct Findings {
+    spill: Option<Arc<Spill>>,
+    /// Where each finding is, in table order.
+    order: Vec<At>,
+    /// Findings per severity and kind, in table order.
+    kinds: Vec<(Severity, Text, usize)>,
+    held: Vec<Finding>,
+}
+
+/// Findings being gathered, with the sort key of each, until
+/// [`FindingsBuilder::finish`] puts them in table order.
+#[derive(Debug, Default)]
+pub struct FindingsBuilder {
     spill: Option<Arc<Spill>>,
     keys: Vec<FindingKey>,
     held: Vec<Finding>,
@@ -293,9 +307,21 @@ enum At {
     Parked(Slot),
 }
 
+impl At {
+    /// Bytes of the finding as parked (0 for one held in memory): what
+    /// reading it back costs, roughly.
+    fn size(self) -> u64 {
+        match self {
+            At::Held(_) => 0,
+            At::Parked(slot) => slot.len,
+        }
+    }
+}
+
 impl FindingKey {
-    /// Park `f` in `spill`; the key finds it again in a [`Findings`] that
-    /// reads from the same spill ([`Findings::parked_in`]).
+    /// Park `f` in `spill`; the key finds it again among the findings of a
+    /// [`FindingsBuilder`] that reads from the same spill
+    /// ([`FindingsBuilder::parked_in`]).
     pub fn park(f: &Finding, spill: &Spill) -> Result<FindingKey, SpillError> {
         let slot = spill.put_value(f)?;
         Ok(FindingKey::of(&f.discrepancy, At::Parked(slot)))
@@ -310,36 +336,20 @@ impl FindingKey {
             at,
         }
     }
-
-    pub fn severity(&self) -> Severity {
-        self.severity
-    }
-
-    pub fn kind(&self) -> &str {
-        &self.kind
-    }
-
-    /// Bytes of the finding as parked (0 for one held in memory): what
-    /// reading it back costs, roughly.
-    pub fn size(&self) -> u64 {
-        match self.at {
-            At::Held(_) => 0,
-            At::Parked(slot) => slot.len,
-        }
-    }
 }
 
-impl Findings {
-    /// Findings held in memory ([`Findings::push`]).
-    pub fn held() -> Findings {
-        Findings::default()
+impl FindingsBuilder {
+    /// Findings held in memory ([`FindingsBuilder::push`]).
+    pub fn held() -> FindingsBuilder {
+        FindingsBuilder::default()
     }
 
-    /// Findings parked in `spill` ([`FindingKey::park`], [`Findings::push_parked`]).
-    pub fn parked_in(spill: Arc<Spill>) -> Findings {
-        Findings {
+    /// Findings parked in `spill` ([`FindingKey::park`],
+    /// [`FindingsBuilder::push_parked`]).
+    pub fn parked_in(spill: Arc<Spill>) -> FindingsBuilder {
+        FindingsBuilder {
             spill: Some(spill),
-            ..Findings::default()
+            ..FindingsBuilder::default()
         }
     }
 
@@ -355,32 +365,46 @@ impl Findings {
         self.keys.push(key);
     }
 
-    /// Put the findings in table order (stable: equal keys keep the order
-    /// they were added in).
-    pub fn sort(&mut self) {
-        // kept until emit is done: without the slack of its growth
-        self.keys.shrink_to_fit();
+    /// The findings in table order (stable: equal keys keep the order they
+    /// were added in). The sort keys are dropped: emit needs only the order,
+    /// and the counts per kind the reports start with.
+    pub fn finish(mut self) -> Findings {
         self.keys.sort_by(|a, b| {
             (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
         });
+        let mut kinds: Vec<(Severity, Text, usize)> = Vec::new();
+        for k in &self.keys {
+            match kinds.last_mut() {
+                Some((s, kind, n)) if *s == k.severity && *kind == k.kind => *n += 1,
+                _ => kinds.push((k.severity, k.kind.clone(), 1)),
+            }
+        }
+        Findings {
+            spill: self.spill,
+            order: self.keys.into_iter().map(|k| k.at).collect(),
+            kinds,
+            held: self.held,
+        }
     }
+}
 
+impl Findings {
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.order.is_empty()
     }
 
-    /// The keys in order: severity and kind of every finding without reading it.
-    pub fn keys(&self) -> &[FindingKey] {
-        &self.keys
+    /// Findings per severity and kind, in table order: the findings of each
+    /// come one after another.
+    pub fn kinds(&self) -> &[(Severity, Text, usize)] {
+        &self.kinds
     }
 
-    /// The finding of a key of this set.
-    pub fn get(&self, key: &FindingKey) -> Result<Cow<'_, Finding>, SpillError> {
-        match key.at {
+    fn get(&self, at: At) -> Result<Cow<'_, Finding>, SpillError> {
+        match at {
             At::Held(i) => Ok(Cow::Borrowed(&self.held[i])),
             At::Parked(slot) => match &self.spill {
                 Some(spill) => spill.get_value(slot).map(Cow::Owned),
@@ -394,19 +418,26 @@ impl Findings {
 
     /// The findings in order.
     pub fn iter(&self) -> impl Iterator<Item = Result<Cow<'_, Finding>, SpillError>> + '_ {
-        self.keys.iter().map(|k| self.get(k))
+        self.order.iter().map(|&at| self.get(at))
+    }
+
+    /// The findings in order, each with its size as parked (0 when held in
+    /// memory), so that a reader can bound what it holds at once.
+    pub fn iter_sized(
+        &self,
+    ) -> impl Iterator<Item = (u64, Result<Cow<'_, Finding>, SpillError>)> + '_ {
+        self.order.iter().map(|&at| (at.size(), self.get(at)))
     }
 }
 
 impl FromIterator<Finding> for Findings {
     /// Findings held in memory, in table order.
     fn from_iter<I: IntoIterator<Item = Finding>>(found: I) -> Findings {
-        let mut all = Findings::held();
+        let mut all = FindingsBuilder::held();
         for f in found {
             all.push(f);
         }
-        all.sort();
-        all
+        all.finish()
     }
 }
 
@@ -570,11 +601,12 @@ mod tests {
             finding("dangling_citation", "[2] in b", 1),
         ];
         let held: Findings = all.clone().into_iter().collect();
-        let mut parked = Findings::parked_in(Arc::clone(&spill));
+        let mut parked = FindingsBuilder::parked_in(Arc::clone(&spill));
         for f in &all {
             parked.push_parked(FindingKey::park(f, &spill).unwrap());
         }
-        parked.sort();
+        let lost_key = FindingKey::park(&all[0], &spill).unwrap();
+        let parked = parked.finish();
         let subjects = |fs: &Findings| -> Vec<String> {
             fs.iter()
                 .map(|f| f.unwrap().discrepancy.subject.clone())
@@ -589,11 +621,26 @@ mod tests {
         let back: Vec<Finding> = parked.iter().map(|f| f.unwrap().into_owned()).collect();
         let want: Vec<Finding> = held.iter().map(|f| f.unwrap().into_owned()).collect();
         assert_eq!(back, want, "every field and quote survives parking");
-        assert!(parked.keys()[1].size() > 5000, "the long one is large");
-        assert_eq!(held.keys()[0].size(), 0);
+        let kinds: Vec<(Severity, &str, usize)> = parked
+            .kinds()
+            .iter()
+            .map(|(s, k, n)| (*s, k.as_str(), *n))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (Severity::Error, "dangling_citation", 2),
+                (Severity::Warning, "unused_reference", 1),
+                (Severity::Warning, "value_conflict", 1)
+            ]
+        );
+        let sizes: Vec<u64> = parked.iter_sized().map(|(n, _)| n).collect();
+        assert!(sizes[1] > 5000, "the long one is large: {sizes:?}");
+        assert_eq!(held.iter_sized().next().unwrap().0, 0);
         // a parked key read through a set without the spill is an error, not a panic
-        let mut lost = Findings::held();
-        lost.push_parked(parked.keys()[0].clone());
+        let mut lost = FindingsBuilder::held();
+        lost.push_parked(lost_key);
+        let lost = lost.finish();
         assert!(lost.iter().next().unwrap().is_err());
     }
 }

@@ -281,7 +281,7 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) -> Result<(), SpillEr
         let _ = o.write_str("<p>None found.</p>\n");
     }
     let mut findings = ds.discrepancies.iter();
-    for ((sev, kind), n) in super::report::kinds(&ds.discrepancies) {
+    for (sev, kind, n) in ds.discrepancies.kinds() {
         let _ = write!(
             o,
             "<h3>{} <span class=\"{}\">({}, {})</span></h3>\n<ul>\n",
@@ -290,7 +290,7 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) -> Result<(), SpillEr
             sev.as_str(),
             n
         );
-        for f in findings.by_ref().take(n) {
+        for f in findings.by_ref().take(*n) {
             discrepancy_html(o, &*f?);
         }
         let _ = o.write_str("</ul>\n");

@@ -343,11 +343,11 @@ pub fn stream_findings(
     let mut files = TableFiles::open::<Discrepancy>(dir)?;
     let mut batch = Vec::new();
     let mut bytes = 0;
-    let keys = findings.keys();
-    for (i, k) in keys.iter().enumerate() {
-        batch.push(findings.get(k)?.into_owned().discrepancy);
-        bytes += k.size();
-        if bytes >= FINDINGS_BATCH_BYTES || i + 1 == keys.len() {
+    let n = findings.len();
+    for (i, (size, f)) in findings.iter_sized().enumerate() {
+        batch.push(f?.into_owned().discrepancy);
+        bytes += size;
+        if bytes >= FINDINGS_BATCH_BYTES || i + 1 == n {
             files.append(&render_table(&batch, opts, dir)?)?;
             batch.clear();
             bytes = 0;
@@ -1009,7 +1009,7 @@ mod tests {
     #[test]
     fn parked_findings_stream_the_table_written_at_once() {
         use crate::model::{Finding, Severity};
-        use crate::spill::{FindingKey, Spill};
+        use crate::spill::{FindingKey, FindingsBuilder, Spill};
         use std::sync::Arc;
         // one finding larger than a batch, many small ones around it
         let found: Vec<Discrepancy> = (0..50)
@@ -1030,16 +1030,13 @@ mod tests {
             .collect();
         let t = tempfile::tempdir().unwrap();
         let spill = Arc::new(Spill::create_in(t.path()).unwrap());
-        let mut parked = Findings::parked_in(Arc::clone(&spill));
+        let mut parked = FindingsBuilder::parked_in(Arc::clone(&spill));
         for d in found.iter().rev() {
             let f = Finding::quoting(d.clone(), |_| None);
             parked.push_parked(FindingKey::park(&f, &spill).unwrap());
         }
-        parked.sort();
-        assert!(parked
-            .keys()
-            .iter()
-            .any(|k| k.size() > FINDINGS_BATCH_BYTES));
+        let parked = parked.finish();
+        assert!(parked.iter_sized().any(|(n, _)| n > FINDINGS_BATCH_BYTES));
         let mut found = found;
         crate::reconcile::sort_discrepancies(&mut found);
         let opts = EmitOptions { excel_safe: true };
@@ -1051,7 +1048,7 @@ mod tests {
         let json = fs::read(dir.join("discrepancies.json")).unwrap();
         assert_eq!(json, write_json(&found, Vec::new()).unwrap());
         // no findings: the empty table, as written at once
-        stream_findings(&dir, &Findings::held(), opts).unwrap();
+        stream_findings(&dir, &Findings::default(), opts).unwrap();
         let json = fs::read(dir.join("discrepancies.json")).unwrap();
         assert_eq!(json, write_json::<Discrepancy, _>(&[], Vec::new()).unwrap());
     }

@@ -3,11 +3,10 @@
 //! most severe first, each with the source lines it rests on, then the
 //! reconciled figures.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{Dataset, Finding, RowCounts, Severity};
-use crate::spill::{Findings, SpillError};
+use crate::model::{Dataset, Finding, RowCounts};
+use crate::spill::SpillError;
 use crate::values::format_number;
 
 /// Longest quote shown in the report; longer lines are cut with "…".
@@ -53,16 +52,6 @@ pub fn report_md(ds: &Dataset) -> Result<String, SpillError> {
     let mut o = String::new();
     write_report_md(ds, &mut o)?;
     Ok(o)
-}
-
-/// Findings per (severity, kind), in table order: the order they are listed
-/// in, each kind's findings one after another.
-pub(super) fn kinds(findings: &Findings) -> Vec<((Severity, &str), usize)> {
-    let mut n: BTreeMap<(Severity, &str), usize> = BTreeMap::new();
-    for k in findings.keys() {
-        *n.entry((k.severity(), k.kind())).or_default() += 1;
-    }
-    n.into_iter().collect()
 }
 
 /// Write the report as Markdown into `o`, piece by piece: on a large corpus
@@ -130,13 +119,13 @@ pub fn write_report_md(ds: &Dataset, o: &mut impl Write) -> Result<(), SpillErro
     if ds.discrepancies.is_empty() {
         let _ = writeln!(o, "None found.");
     } else {
-        let kinds = kinds(&ds.discrepancies);
+        let kinds = ds.discrepancies.kinds();
         let _ = writeln!(o, "| kind | severity | count |\n|---|---|---:|");
-        for ((sev, kind), n) in &kinds {
+        for (sev, kind, n) in kinds {
             let _ = writeln!(o, "| {kind} | {} | {n} |", sev.as_str());
         }
         let mut findings = ds.discrepancies.iter();
-        for ((sev, kind), n) in &kinds {
+        for (sev, kind, n) in kinds {
             let _ = writeln!(o, "\n### {kind} ({})\n", sev.as_str());
             for f in findings.by_ref().take(*n) {
                 write_discrepancy(o, &*f?);
@@ -175,7 +164,7 @@ pub fn write_report_md(ds: &Dataset, o: &mut impl Write) -> Result<(), SpillErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Discrepancy, DocSummary, Lang, Warning};
+    use crate::model::{Discrepancy, DocSummary, Lang, Severity, Warning};
 
     #[test]
     fn lists_warnings_and_discrepancies_with_quotes() {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::model::{place, Discrepancy, Extracted, Finding, FoodConsensus, Text};
-use crate::spill::{FindingKey, Findings, RowSource, Slot, Spill, SpillError};
+use crate::spill::{FindingKey, Findings, FindingsBuilder, RowSource, Slot, Spill, SpillError};
 
 use keys::CorpusKeys;
 
@@ -146,7 +146,7 @@ pub fn audit<T: Send>(
         mut lines,
     } = corpus;
     type Chunk<T> = (Vec<FindingKey>, Vec<(Text, Slot)>, T);
-    let mut findings = Findings::parked_in(Arc::clone(spill));
+    let mut findings = FindingsBuilder::parked_in(Arc::clone(spill));
     // A batch of chunks at a time, handed on in order: what `visit` returns
     // for every chunk of a large corpus is not held at once.
     let batch = (rayon::current_num_threads() * 32).max(64);
@@ -213,8 +213,7 @@ pub fn audit<T: Send>(
         };
         findings.push_parked(FindingKey::park(&f, spill)?);
     }
-    findings.sort();
-    Ok(findings)
+    Ok(findings.finish())
 }
 
 /// Findings held in memory: `discrepancies` with the lines of `rows` they
