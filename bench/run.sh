@@ -10,6 +10,8 @@
 #   BENCH_SIZES="50 200 1000"  corpus sizes in MB (default "50 200")
 #   BENCH_DIR=/tmp/...          where corpora and outputs go (default /tmp/nutripipe-bench)
 #   BENCH_JOBS=2                worker threads (default: all cores)
+#   BENCH_REPEAT=3              runs per corpus; the table shows the median
+#                               (peak RSS of identical runs varies by ~10 % here)
 #   BIN=...                     the nutripipe binary (default: release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ BIN=${BIN:-$CARGO_TARGET_DIR/release/nutripipe}
 WORK=${BENCH_DIR:-/tmp/nutripipe-bench}
 SIZES=${BENCH_SIZES:-"50 200"}
 JOBS=${BENCH_JOBS:-$(nproc)}
+REPEAT=${BENCH_REPEAT:-3}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=bench/results
 mkdir -p "$WORK" "$RESULTS"
@@ -34,6 +37,7 @@ echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff -
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | sed -n 1p), $(free -g | awk '/^Mem:/{print $2}') GiB RAM"
 echo "rustc:   $(rustc --version 2>/dev/null || echo '?')"
 echo "jobs:    $JOBS"
+echo "repeat:  $REPEAT runs per corpus (median shown)"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; figures are only comparable on an idle machine)"
 echo
 
@@ -51,17 +55,27 @@ time_run() {
   echo "RESULT $name wall=$wall rss_kb=$rss cpu=$cpu"
 }
 
-declare -A WALL RSS BYTES ROWS CPU
+# median of the arguments
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+declare -A WALL RSS RSS_RANGE BYTES ROWS CPU
 for mb in $SIZES; do
   corpus="$WORK/corpus-$mb"
   echo "## corpus $mb MB"
   "$BIN" bench-corpus --raw raw --mb "$mb" "$corpus"
   BYTES[$mb]=$(du -sb "$corpus" | cut -f1)
   out="$WORK/out-$mb"
-  line=$(time_run "run-$mb" run --raw "$corpus" --out "$out" --quiet --no-cache --timings --jobs "$JOBS" | tee /dev/stderr | grep '^RESULT')
-  WALL[$mb]=$(echo "$line" | sed 's/.*wall=\([^ ]*\).*/\1/')
-  RSS[$mb]=$(echo "$line" | sed 's/.*rss_kb=\([^ ]*\).*/\1/')
-  CPU[$mb]=$(echo "$line" | sed 's/.*cpu=\([^ ]*\).*/\1/')
+  walls=() rsss=() cpus=()
+  for r in $(seq 1 "$REPEAT"); do
+    line=$(time_run "run-$mb" run --raw "$corpus" --out "$out" --quiet --no-cache --timings --jobs "$JOBS" | tee /dev/stderr | grep '^RESULT')
+    walls+=("$(echo "$line" | sed 's/.*wall=\([^ ]*\).*/\1/')")
+    rsss+=("$(echo "$line" | sed 's/.*rss_kb=\([^ ]*\).*/\1/')")
+    cpus+=("$(echo "$line" | sed 's/.*cpu=\([^ ]*\).*/\1/')")
+  done
+  WALL[$mb]=$(median "${walls[@]}")
+  RSS[$mb]=$(median "${rsss[@]}")
+  CPU[$mb]=$(median "${cpus[@]}")
+  RSS_RANGE[$mb]=$(printf '%s\n' "${rsss[@]}" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f-%.0f", lo / 1024, hi / 1024 }')
   ROWS[$mb]=$(grep -o '[0-9]* rows' "$WORK/run-$mb.stderr" | cut -d' ' -f1)
   echo
 done
@@ -83,12 +97,14 @@ echo
 
 echo "## summary"
 echo
-echo "| corpus | files | bytes | wall (s) | MB/s | rows | rows/s | peak RSS (MiB) | CPU (s) | MB per CPU-s |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "Medians of $REPEAT runs (peak RSS: median, and the range over the runs)."
+echo
+echo "| corpus | files | bytes | wall (s) | MB/s | rows | rows/s | peak RSS (MiB) | RSS range | CPU (s) | MB per CPU-s |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for mb in $SIZES; do
   files=$(ls "$WORK/corpus-$mb" | wc -l)
-  awk -v mb="$mb" -v f="$files" -v b="${BYTES[$mb]}" -v w="${WALL[$mb]}" -v r="${ROWS[$mb]}" -v k="${RSS[$mb]}" -v c="${CPU[$mb]}" \
-    'BEGIN { printf "| %s MB | %d | %d | %.2f | %.2f | %d | %.0f | %.0f | %.1f | %.2f |\n", mb, f, b, w, b/1e6/w, r, r/w, k/1024, c, b/1e6/c }'
+  awk -v mb="$mb" -v f="$files" -v b="${BYTES[$mb]}" -v w="${WALL[$mb]}" -v r="${ROWS[$mb]}" -v k="${RSS[$mb]}" -v c="${CPU[$mb]}" -v rr="${RSS_RANGE[$mb]}" \
+    'BEGIN { printf "| %s MB | %d | %d | %.2f | %.2f | %d | %.0f | %.0f | %s | %.1f | %.2f |\n", mb, f, b, w, b/1e6/w, r, r/w, k/1024, rr, c, b/1e6/c }'
 done
 small=$(echo "$SIZES" | tr ' ' '\n' | sort -n | sed -n 1p)
 if [ "$small" != "$big" ]; then

@@ -240,7 +240,7 @@ fn main() -> anyhow::Result<()> {
         ..
     } = ds;
     cost("food_consensus", consensus.len(), consensus);
-    cost("finding keys", discrepancies.len(), discrepancies);
+    cost("findings (places)", discrepancies.len(), discrepancies);
     cost("bib keys", bib_keys.len(), bib_keys);
     cost("chart marks", chart.values().map(Vec::len).sum(), chart);
     cost("documents", documents.len(), documents);
