@@ -3,7 +3,8 @@
 #   make test       run the whole test suite (installs pandoc when missing)
 #   make check      fmt, clippy, tests and the dev-gold score (needs ../shared)
 #   make fuzz       run every cargo-fuzz target FUZZ_SECONDS each (default 600)
-#   make bench      corpus benchmark (50 and 200 MB; BENCH_SIZES="50 200 1000")
+#   make bench      corpus benchmark (50 and 200 MB, 3 runs each; BENCH_SIZES="50 200 1000",
+#                   BENCH_REPEAT=5)
 #                   and the criterion micro-benchmarks; results in bench/results/
 
 # Builds are shared across clones and sessions (polars is slow to compile).

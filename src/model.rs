@@ -392,10 +392,9 @@ impl Extracted {
     /// One table at a time: its rows are moved into one vector of the exact
     /// size, and each part's vector is freed as soon as its rows are moved, so
     /// the live overlap is the parts plus one gathered table, not every table
-    /// twice. A run does not gather a corpus this way: it appends each
-    /// document's kept rows as they come ([`Extracted::append`]), because the
-    /// per-document vectors freed here lie in pages shared with other rows and
-    /// the process kept their memory (~175 MiB at 200 MB; see
+    /// twice. A run never gathers a corpus: it parks each document's rows and
+    /// keeps their keys ([`crate::reconcile::keys`]); gathering per-document
+    /// vectors left their pages with the process (~175 MiB at 200 MB; see
     /// docs/performance.md).
     pub fn concat(mut parts: Vec<Extracted>) -> Extracted {
         fn gather<T>(

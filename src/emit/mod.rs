@@ -332,7 +332,7 @@ pub fn prepare_report(
 
 /// Write the discrepancies table (CSV and JSON) from `findings`, a batch at
 /// a time: a large run's findings are parked on disk ([`Findings`]). A
-/// batch holds findings up to [`FINDINGS_BATCH_BYTES`] as parked: most
+/// batch holds findings up to `FINDINGS_BATCH_BYTES` (1 MiB) as parked: most
 /// findings are a few hundred bytes, but a conflict over a common food lists
 /// every source's value and quotes every line (megabytes in a large corpus).
 pub fn stream_findings(

@@ -207,7 +207,8 @@ pub struct DoseKey {
     pub offset: u32,
     /// Nutrient, form, indication, population: doses compare within one.
     pub group: [Sym; 4],
-    /// The daily range the statement allows ([`dose_span`]).
+    /// The daily range the statement allows ("up to" reaches down to zero,
+    /// "at least" has no upper end).
     pub span: Range,
     /// ug per day as stated (`value_ug_min`, `value_ug_max`).
     pub ug: (f64, f64),
