@@ -84,14 +84,75 @@ pub struct CorpusFindings {
     slots: Vec<Slot>,
     /// The places (`doc:line`) the findings point at, and where the text of
     /// each line is parked once [`audit`] has found it.
-    lines: HashMap<Text, Option<Slot>>,
+    lines: Places,
+}
+
+/// A set of places (`doc:line`), each with where its line's text is parked
+/// once found. A conflict over a common food points at every source line of
+/// it (~170 000 places at 200 MB), so a place is held as two numbers — the
+/// document's index in a table of the documents met, and the line — not as
+/// its text.
+#[derive(Debug, Default)]
+struct Places {
+    docs: HashMap<Text, u32>,
+    /// Place → index into `found`, or [`Places::NOT_FOUND`].
+    at: HashMap<(u32, u32), u32>,
+    found: Vec<Slot>,
+}
+
+impl Places {
+    const NOT_FOUND: u32 = u32::MAX;
+
+    /// A place as (document, line). Every place [`place`] writes has a line
+    /// below `u32::MAX`; any other text is kept whole as its "document",
+    /// with the line `u32::MAX`, so two texts never share a key.
+    fn split(place: &str) -> (&str, u32) {
+        match place.rsplit_once(':') {
+            Some((doc, line)) => match line.parse::<u32>() {
+                Ok(n) if n != u32::MAX && n.to_string() == line => (doc, n),
+                _ => (place, u32::MAX),
+            },
+            None => (place, u32::MAX),
+        }
+    }
+
+    fn key(&self, place: &str) -> Option<(u32, u32)> {
+        let (doc, line) = Places::split(place);
+        Some((*self.docs.get(doc)?, line))
+    }
+
+    fn want(&mut self, place: &str) {
+        let (doc, line) = Places::split(place);
+        let next = self.docs.len() as u32;
+        let d = *self.docs.entry(Text::from(doc)).or_insert(next);
+        self.at.entry((d, line)).or_insert(Places::NOT_FOUND);
+    }
+
+    fn wants(&self, place: &str) -> bool {
+        self.key(place).is_some_and(|k| self.at.contains_key(&k))
+    }
+
+    /// Record where the text of a wanted place is parked.
+    fn found(&mut self, place: &str, slot: Slot) {
+        if let Some(k) = self.key(place) {
+            if let Some(i) = self.at.get_mut(&k) {
+                *i = self.found.len() as u32;
+                self.found.push(slot);
+            }
+        }
+    }
+
+    fn get(&self, place: &str) -> Option<Slot> {
+        let i = *self.at.get(&self.key(place)?)?;
+        self.found.get(i as usize).copied()
+    }
 }
 
 impl CorpusFindings {
     /// Park `d` in `spill`.
     pub fn park(&mut self, d: &Discrepancy, spill: &Spill) -> Result<(), SpillError> {
         for w in &d.r#where {
-            self.lines.entry(w.clone()).or_insert(None);
+            self.lines.want(w);
         }
         self.slots.push(spill.put_value(d)?);
         Ok(())
@@ -145,7 +206,7 @@ pub fn audit<T: Send>(
         slots: waiting,
         mut lines,
     } = corpus;
-    type Chunk<T> = (Vec<FindingKey>, Vec<(Text, Slot)>, T);
+    type Chunk<T> = (Vec<FindingKey>, Vec<(String, Slot)>, T);
     let mut findings = FindingsBuilder::parked_in(Arc::clone(spill));
     // A batch of chunks at a time, handed on in order: what `visit` returns
     // for every chunk of a large corpus is not held at once.
@@ -157,11 +218,7 @@ pub fn audit<T: Send>(
             let mut quotes = BTreeMap::new();
             {
                 let own = quoted_places(&found);
-                add_quotes(
-                    &ex,
-                    &|k| own.contains(k) || lines.contains_key(k),
-                    &mut quotes,
-                );
+                add_quotes(&ex, &|k| own.contains(k) || lines.wants(k), &mut quotes);
             }
             let keys = found
                 .into_iter()
@@ -172,8 +229,8 @@ pub fn audit<T: Send>(
                 .collect::<Result<Vec<_>, _>>()?;
             let parked = quotes
                 .iter()
-                .filter(|(k, _)| lines.contains_key(k.as_str()))
-                .map(|(k, q)| Ok((Text::from(k.as_str()), spill.put_value(q)?)))
+                .filter(|(k, _)| lines.wants(k))
+                .map(|(k, q)| Ok((k.clone(), spill.put_value(q)?)))
                 .collect::<Result<Vec<_>, SpillError>>()?;
             Ok((keys, parked, visit(&ex)?))
         };
@@ -186,7 +243,7 @@ pub fn audit<T: Send>(
                 findings.push_parked(k);
             }
             for (k, slot) in l {
-                lines.insert(k, Some(slot));
+                lines.found(&k, slot);
             }
             sink(t);
         }
@@ -201,8 +258,6 @@ pub fn audit<T: Send>(
             .map(|w| {
                 lines
                     .get(w)
-                    .copied()
-                    .flatten()
                     .map(|s| spill.get_value::<String>(s))
                     .transpose()
             })
@@ -273,5 +328,51 @@ pub fn add_quotes(ex: &Extracted, wanted: &dyn Fn(&str) -> bool, m: &mut BTreeMa
     }
     for c in &ex.citations {
         take(&c.doc, c.line, &c.context);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(spill: &Spill, s: &str) -> Slot {
+        spill.put_value(s).unwrap()
+    }
+
+    #[test]
+    fn places_are_found_by_their_text_and_never_mixed_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::create_in(dir.path()).unwrap();
+        let mut p = Places::default();
+        let odd = [
+            "doc-1:12",
+            "doc-1:120",
+            "doc:1:12",
+            "no line",
+            "x:4294967295",
+            "x",
+            "x:012",
+            "x:12",
+            "",
+        ];
+        for w in odd {
+            p.want(w);
+        }
+        assert!(!p.wants("doc-1:13") && !p.wants("doc-2:12") && !p.wants("y"));
+        for w in odd {
+            assert!(p.wants(w), "{w:?}");
+            assert_eq!(p.get(w), None, "not found yet: {w:?}");
+        }
+        // each place gets its own text, however alike the texts are
+        for w in odd {
+            p.found(w, slot(&spill, &format!("text of {w}")));
+        }
+        p.found("doc-9:1", slot(&spill, "unwanted"));
+        for w in odd {
+            let back: String = spill.get_value(p.get(w).unwrap()).unwrap();
+            assert_eq!(back, format!("text of {w}"));
+        }
+        assert_eq!(p.get("doc-9:1"), None, "only wanted places are kept");
+        assert_eq!(Places::split("doc-1:12"), ("doc-1", 12));
     }
 }
