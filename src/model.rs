@@ -340,6 +340,17 @@ pub struct Discrepancy {
     pub r#where: Vec<Text>,
 }
 
+/// Where a discrepancy sorts in the discrepancies table: severity, kind,
+/// subject, id.
+pub type TableOrder<'a> = (Severity, &'a str, &'a str, &'a str);
+
+impl Discrepancy {
+    /// Its place in the table's order.
+    pub fn table_order(&self) -> TableOrder<'_> {
+        (self.severity, &self.kind, &self.subject, &self.id)
+    }
+}
+
 /// A discrepancy with the source text of the lines it points at, as the
 /// reports quote it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

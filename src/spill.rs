@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::model::{Discrepancy, Extracted, Finding, Severity, Text};
+use crate::model::{Discrepancy, Extracted, Finding, Severity, TableOrder, Text};
 
 /// Why rows could not be parked or read back.
 #[derive(Debug, Error)]
@@ -327,6 +327,11 @@ impl FindingKey {
         Ok(FindingKey::of(&f.discrepancy, At::Parked(slot)))
     }
 
+    /// Its place in the table's order (as [`Discrepancy::table_order`]).
+    fn table_order(&self) -> TableOrder<'_> {
+        (self.severity, &self.kind, &self.subject, &self.id)
+    }
+
     fn of(d: &Discrepancy, at: At) -> FindingKey {
         FindingKey {
             severity: d.severity,
@@ -369,9 +374,8 @@ impl FindingsBuilder {
     /// were added in). The sort keys are dropped: emit needs only the order,
     /// and the counts per kind the reports start with.
     pub fn finish(mut self) -> Findings {
-        self.keys.sort_by(|a, b| {
-            (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
-        });
+        self.keys
+            .sort_by(|a, b| a.table_order().cmp(&b.table_order()));
         let mut kinds: Vec<(Severity, Text, usize)> = Vec::new();
         for k in &self.keys {
             match kinds.last_mut() {

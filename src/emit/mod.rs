@@ -264,6 +264,7 @@ pub struct ReportParts {
 impl ReportParts {
     /// The parts of one chunk (or of all rows), held in memory.
     pub fn of(ex: &Extracted) -> ReportParts {
+        // only parking can fail, and nothing is parked here
         ReportParts::gather(ex, None).unwrap_or_default()
     }
 

@@ -137,17 +137,24 @@ impl CorpusKeys {
         self.doses.shrink_to_fit();
         self.refs.shrink_to_fit();
         let s = &self.syms;
+        // food values and doses: document, line, offset, id
+        let row = |a: (Sym, usize, u32, &Text), b: (Sym, usize, u32, &Text)| {
+            s.cmp(a.0, b.0)
+                .then(a.1.cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+                .then(a.3.cmp(b.3))
+        };
         self.foods.sort_by(|a, b| {
-            s.cmp(a.doc, b.doc)
-                .then(a.line.cmp(&b.line))
-                .then(a.offset.cmp(&b.offset))
-                .then(a.id.cmp(&b.id))
+            row(
+                (a.doc, a.line, a.offset, &a.id),
+                (b.doc, b.line, b.offset, &b.id),
+            )
         });
         self.doses.sort_by(|a, b| {
-            s.cmp(a.doc, b.doc)
-                .then(a.line.cmp(&b.line))
-                .then(a.offset.cmp(&b.offset))
-                .then(a.id.cmp(&b.id))
+            row(
+                (a.doc, a.line, a.offset, &a.id),
+                (b.doc, b.line, b.offset, &b.id),
+            )
         });
         self.refs.sort_by(|a, b| {
             s.cmp(a.doc, b.doc)

@@ -293,9 +293,7 @@ pub fn quote_all(
 
 /// The order of the discrepancies table: severity, kind, subject, id.
 pub fn sort_discrepancies(d: &mut [Discrepancy]) {
-    d.sort_by(|a, b| {
-        (a.severity, &a.kind, &a.subject, &a.id).cmp(&(b.severity, &b.kind, &b.subject, &b.id))
-    });
+    d.sort_by(|a, b| a.table_order().cmp(&b.table_order()));
 }
 
 /// The `doc:line` places the discrepancies point at (their `where`): the lines
