@@ -376,13 +376,13 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
         .collect();
     // Without the combined regex (too large to compile) every text is searched
     // pattern by pattern: slower, same result.
-    let any = regex::RegexBuilder::new(&format!(
-        "{PHRASE_OPEN}(?:{}){PHRASE_CLOSE}",
-        sources.join("|")
-    ))
-    .size_limit(64 << 20)
-    .build()
-    .ok();
+    // Without the word boundaries: a superset test (every match holds a
+    // match of the bare phrase), and one the regex engine can run on its
+    // literal prefilter instead of stepping a DFA through every byte.
+    let any = regex::RegexBuilder::new(&format!("(?i)(?:{})", sources.join("|")))
+        .size_limit(64 << 20)
+        .build()
+        .ok();
     let live = regex::RegexSetBuilder::new(patterns.iter().map(|p| &p.inner_source))
         .size_limit(64 << 20)
         .build()

@@ -72,10 +72,65 @@ pub struct Sentence {
     /// Byte offset of the sentence in the line's text.
     pub start: usize,
     pub text: String,
+    /// How the sentence's language is told (see [`Sentence::lang`]).
+    pub lang: SentenceLang,
+}
+
+impl Sentence {
     /// The sentence's language where it can matter (sentences with a digit,
     /// lines with a form name: amounts and form mentions); the document's
-    /// language elsewhere (see `ingest::parse_text`).
-    pub lang: Lang,
+    /// language elsewhere (see `ingest::parse_text`). Worked out on first
+    /// use: most sentences with a digit (reference entries, years, table
+    /// rows without a unit) never ask.
+    pub fn lang(&self) -> Lang {
+        self.lang.get(&self.text)
+    }
+}
+
+/// The language of one sentence, told on first use: the statistical detector
+/// is the costliest step of ingest, and only amounts and form mentions read
+/// the result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentenceLang {
+    /// The document's language: the answer when the sentence is not
+    /// detected, and the detector's fallback when it is unsure.
+    pub document: Lang,
+    /// `None`: the sentence keeps the document's language. `Some(raw)`:
+    /// detected, on `raw` when set (the sentence as written, when collapsing
+    /// its whitespace changed it), else on the sentence's text.
+    detect: Option<Option<Box<str>>>,
+    told: std::sync::OnceLock<Lang>,
+}
+
+impl SentenceLang {
+    /// Always the document's language.
+    pub fn fixed(document: Lang) -> SentenceLang {
+        SentenceLang {
+            document,
+            detect: None,
+            told: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Detected on first use from `raw`, the sentence as written (kept only
+    /// when it differs from `text`, the sentence with its whitespace
+    /// collapsed), falling back to `document`.
+    pub fn detected(document: Lang, raw: &str, text: &str) -> SentenceLang {
+        SentenceLang {
+            document,
+            detect: Some((raw != text).then(|| raw.into())),
+            told: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self, text: &str) -> Lang {
+        match &self.detect {
+            None => self.document,
+            Some(raw) => *self.told.get_or_init(|| {
+                crate::ingest::lang::detect_sentence(raw.as_deref().unwrap_or(text), self.document)
+            }),
+        }
+    }
 }
 
 /// One line of a source file, with the structure recovered from it.

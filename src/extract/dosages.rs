@@ -21,7 +21,7 @@
 //! `data/populations.tsv` (see `indication_for` for the order in which the
 //! label, the sentence, the sentences before it and the heading are asked).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -238,7 +238,7 @@ fn sentence_dosages<'d>(
             line: line.no,
             offset,
             quote: s.clone(),
-            lang: sentence.lang,
+            lang: sentence.lang(),
             nutrient: nutrient.into(),
             form: context::form_for(s, a, nutrient).into(),
             qualifier: a.quantity.qualifier,
@@ -460,8 +460,9 @@ fn first_population(text: &str) -> Option<&'static str> {
 /// this a heading was searched again for every dose under it.
 #[derive(Default)]
 struct PhraseMemo<'d> {
-    hits: HashMap<&'d str, Vec<PhraseHit>>,
-    populations: HashMap<&'d str, Option<&'static str>>,
+    // (keys are whole sentences: hashed with Fx, not SipHash)
+    hits: FxHashMap<&'d str, Vec<PhraseHit>>,
+    populations: FxHashMap<&'d str, Option<&'static str>>,
 }
 
 impl<'d> PhraseMemo<'d> {

@@ -149,7 +149,7 @@ pub fn extract_forms(doc: &Document) -> Vec<FormMention> {
                 .rev()
                 .find(|s| s.start <= offset)
                 .or(line.sentences.first())
-                .map_or(doc.lang, |s| s.lang);
+                .map_or(doc.lang, |s| s.lang());
             out.push(FormMention {
                 id: row_id(
                     "forms",

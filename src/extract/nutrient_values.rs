@@ -190,12 +190,12 @@ pub fn extract_nutrient_values_with(
             for a in amounts.get(li, si).iter().filter(|a| is_content_amount(a)) {
                 let basis = match &a.basis {
                     Some(b) => Some(b.clone()),
-                    None => basis_from_text(&s[..a.start], sentence.lang).or_else(|| {
+                    None => basis_from_text(&s[..a.start], sentence.lang()).or_else(|| {
                         (line.kind == LineKind::TableRow)
                             .then(|| {
                                 line.cells
                                     .first()
-                                    .and_then(|l| basis_from_text(l, sentence.lang))
+                                    .and_then(|l| basis_from_text(l, sentence.lang()))
                             })
                             .flatten()
                     }),
@@ -229,7 +229,7 @@ pub fn extract_nutrient_values_with(
                         line: line.no,
                         offset,
                         quote: s.clone(),
-                        lang: sentence.lang,
+                        lang: sentence.lang(),
                         food: f.value.canonical.into(),
                         food_raw: f.raw.as_str().into(),
                         nutrient: nutrient.into(),

@@ -142,6 +142,22 @@ pub fn may_hold_number(text: &str) -> bool {
 
 /// Find every amount in a sentence.
 pub fn find_amounts(sentence: &str, lang: Lang) -> Vec<AmountMention> {
+    find_amounts_with(sentence, &|| lang)
+}
+
+/// [`find_amounts`], asking `lang` for the sentence's language only when a
+/// number it reads has a `,` or `.` (the only numbers whose value depends on
+/// the language): telling a sentence's language is costly, and most
+/// sentences with a digit hold no amount.
+pub fn find_amounts_with(sentence: &str, lang: &dyn Fn() -> Lang) -> Vec<AmountMention> {
+    let num = |x: &str| {
+        let lang = if x.contains([',', '.']) {
+            lang()
+        } else {
+            Lang::En
+        };
+        parse_number(x, lang)
+    };
     let mut out = Vec::new();
     // Every amount has a digit (`\d`, Unicode decimal digits, all `is_numeric`).
     // Most sentences have none; a byte scan is much cheaper than the regex.
@@ -183,8 +199,8 @@ pub fn find_amounts(sentence: &str, lang: Lang) -> Vec<AmountMention> {
             });
             continue;
         }
-        let va = parse_number(a.as_str(), lang);
-        let vb = b.map(|m| parse_number(m.as_str(), lang));
+        let va = num(a.as_str());
+        let vb = b.map(|m| num(m.as_str()));
         let range = match (va, vb) {
             (Ok(x), None) => Range::single(x),
             (Ok(x), Some(Ok(y))) => Range::ordered(x, y),
@@ -213,7 +229,7 @@ pub fn find_amounts(sentence: &str, lang: Lang) -> Vec<AmountMention> {
             weight_only: false,
             text: sentence[start..unit_m.end()].to_string(),
         };
-        parse_tail(sentence, lang, &mut m);
+        parse_tail(sentence, &num, &mut m);
         if unit == Unit::G && m.nutrient_after.is_none() && !m.per_day {
             m.weight_only = !nutrient_just_before(sentence, start);
         }
@@ -266,7 +282,7 @@ impl DocAmounts {
 pub fn find_amounts_in(line: &Line, sentence: &Sentence) -> Vec<AmountMention> {
     let s = &sentence.text;
     if line.kind != LineKind::TableRow || line.cells.len() < 2 {
-        return find_amounts(s, sentence.lang);
+        return find_amounts_with(s, &|| sentence.lang());
     }
     let mut out = Vec::new();
     let mut from = 0;
@@ -277,7 +293,7 @@ pub fn find_amounts_in(line: &Line, sentence: &Sentence) -> Vec<AmountMention> {
         };
         let at = from + p;
         if ci > 0 {
-            for mut m in find_amounts(&cell, sentence.lang) {
+            for mut m in find_amounts_with(&cell, &|| sentence.lang()) {
                 m.start += at;
                 m.end += at;
                 m.tail_end += at;
@@ -303,19 +319,19 @@ fn nutrient_just_before(sentence: &str, start: usize) -> bool {
 }
 
 /// Attach equivalent, nutrient, form, per-day and basis that follow an amount.
-fn parse_tail(s: &str, lang: Lang, m: &mut AmountMention) {
+fn parse_tail(
+    s: &str,
+    num: &dyn Fn(&str) -> Result<f64, crate::values::number::NumberError>,
+    m: &mut AmountMention,
+) {
     let mut p = m.end;
     for _ in 0..6 {
         let rest = &s[p..];
         if m.alt.is_none() {
             if let Some(c) = ALT.captures(rest) {
                 let unit: Option<Unit> = c.name("unit").and_then(|u| u.as_str().parse().ok());
-                let a = c
-                    .name("a")
-                    .and_then(|x| parse_number(x.as_str(), lang).ok());
-                let b = c
-                    .name("b")
-                    .and_then(|x| parse_number(x.as_str(), lang).ok());
+                let a = c.name("a").and_then(|x| num(x.as_str()).ok());
+                let b = c.name("b").and_then(|x| num(x.as_str()).ok());
                 if let (Some(unit), Some(a), Some(end)) = (unit, a, c.get(0).map(|x| x.end())) {
                     m.alt = Some(Quantity {
                         qualifier: Qualifier::Exact,
@@ -338,7 +354,7 @@ fn parse_tail(s: &str, lang: Lang, m: &mut AmountMention) {
             if let Some(c) = BASIS.captures(rest) {
                 let n = c
                     .name("n")
-                    .and_then(|x| parse_number(x.as_str(), lang).ok())
+                    .and_then(|x| num(x.as_str()).ok())
                     .unwrap_or(1.0);
                 if let Some(u) = c.name("u") {
                     if let Ok(b) = Basis::from_spelling(n, u.as_str()) {

@@ -310,8 +310,11 @@ pub fn title_lang(title: &str) -> String {
     if title.chars().filter(|c| c.is_alphabetic()).count() < 12 {
         return "en".into();
     }
-    let det = Detector::with_allowlist(vec![W::Eng, W::Nld, W::Deu, W::Fra, W::Spa, W::Ita]);
-    match det.detect_lang(title) {
+    // built once: every entry of every list asks it
+    static DETECTOR: std::sync::LazyLock<Detector> = std::sync::LazyLock::new(|| {
+        Detector::with_allowlist(vec![W::Eng, W::Nld, W::Deu, W::Fra, W::Spa, W::Ita])
+    });
+    match DETECTOR.detect_lang(title) {
         Some(W::Nld) => "nl",
         Some(W::Deu) => "de",
         Some(W::Fra) => "fr",

@@ -19,7 +19,7 @@ use regex::Regex;
 
 use thiserror::Error;
 
-use crate::model::{DocSummary, Document, Line, LineKind, Sentence, Warning};
+use crate::model::{DocSummary, Document, Line, LineKind, Sentence, SentenceLang, Warning};
 
 /// File extensions read as plain text sources.
 pub const TEXT_EXTENSIONS: &[&str] = &["txt"];
@@ -401,14 +401,15 @@ fn finish(id: &str, file: &str, doc_lang: crate::model::Lang, mut lines: Vec<Lin
         // the `lang` column of the rows made from amounts and form mentions;
         // nothing else reads it. Amounts need a digit in their sentence, and a
         // form mention takes the language of a sentence of its line, so only
-        // those sentences go through the detector (trigram statistics, the
-        // costliest step of ingest); the others keep the document's language.
+        // those sentences can go through the detector (trigram statistics, the
+        // costliest step of ingest), and only when an extractor asks
+        // (`Sentence::lang`); the others keep the document's language.
         let forms_here = FORM_WORDS.is_match(&line.text);
-        let lang_of = |s: &str| {
-            if forms_here || crate::extract::quantities::may_hold_number(s) {
-                lang::detect_sentence(s, doc_lang)
+        let lang_of = |raw: &str, text: &str| {
+            if forms_here || crate::extract::quantities::may_hold_number(raw) {
+                SentenceLang::detected(doc_lang, raw, text)
             } else {
-                doc_lang
+                SentenceLang::fixed(doc_lang)
             }
         };
         match line.kind {
@@ -416,20 +417,22 @@ fn finish(id: &str, file: &str, doc_lang: crate::model::Lang, mut lines: Vec<Lin
             LineKind::TableHeader | LineKind::TableRow | LineKind::Heading => {
                 let t = line.text.trim();
                 let start = line.text.find(t).unwrap_or(0);
+                let text = collapse_ws(t);
                 line.sentences.push(Sentence {
                     line: line.no,
                     start,
-                    text: collapse_ws(t),
-                    lang: lang_of(t),
+                    lang: lang_of(t, &text),
+                    text,
                 });
             }
             LineKind::Bullet | LineKind::Paragraph => {
                 for (off, s) in sentences::split_sentences(&line.text) {
+                    let text = collapse_ws(s);
                     line.sentences.push(Sentence {
                         line: line.no,
                         start: off,
-                        text: collapse_ws(s),
-                        lang: lang_of(s),
+                        lang: lang_of(s, &text),
+                        text,
                     });
                 }
             }

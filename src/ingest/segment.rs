@@ -127,17 +127,28 @@ pub fn find_item_label(text: &str) -> Option<String> {
     label_in(strip_bullet(text), true)
 }
 
+/// Where the first label separator of `t` starts: ": ", or in a list item
+/// also a spaced dash (" – ", " — ", " - "). One pass: every line of every
+/// document is asked.
+fn first_separator(t: &str, list_item: bool) -> Option<usize> {
+    let colon = t.find(": ");
+    if !list_item {
+        return colon;
+    }
+    let before = t.get(..colon.unwrap_or(t.len())).unwrap_or(t);
+    before
+        .match_indices(' ')
+        .map(|(i, _)| i)
+        .find(|&i| {
+            t.get(i..)
+                .is_some_and(|r| [" – ", " — ", " - "].iter().any(|d| r.starts_with(d)))
+        })
+        .or(colon)
+}
+
 /// The label before the first separator of `t`; dashes count only in list items.
 fn label_in(t: &str, list_item: bool) -> Option<String> {
-    let mut best: Option<usize> = None;
-    for sep in [": ", " – ", " — ", " - "] {
-        if let Some(i) = t.find(sep) {
-            if sep == ": " || list_item {
-                best = Some(best.map_or(i, |b: usize| b.min(i)));
-            }
-        }
-    }
-    let i = best?;
+    let i = first_separator(t, list_item)?;
     let label = t[..i].trim();
     if label.is_empty()
         || label.chars().count() > 60
@@ -295,6 +306,32 @@ pub fn segment(raw_lines: &[&str]) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The earliest of the separators' first occurrences, as searched one
+    /// separator at a time.
+    fn first_separator_plain(t: &str, list_item: bool) -> Option<usize> {
+        [": ", " – ", " — ", " - "]
+            .into_iter()
+            .filter(|sep| *sep == ": " || list_item)
+            .filter_map(|sep| t.find(sep))
+            .min()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_separator_equals_the_plain_search(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                ":", " ", "-", "–", "—", "a", "Natto", "é", "1", "\u{a0}",
+            ]), 0..14),
+            list_item in proptest::bool::ANY,
+        ) {
+            let t: String = parts.concat();
+            proptest::prop_assert_eq!(
+                first_separator(&t, list_item),
+                first_separator_plain(&t, list_item)
+            );
+        }
+    }
 
     fn seg(text: &str) -> Vec<Line> {
         let raw: Vec<&str> = text.lines().collect();

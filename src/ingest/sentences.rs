@@ -73,55 +73,86 @@ pub fn split_sentences(text: &str) -> Vec<(usize, &str)> {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let c = bytes[i];
-        if matches!(c, b'.' | b'!' | b'?') || text[i..].starts_with('…') {
-            let punct_len = if c == b'.' || c == b'!' || c == b'?' {
-                1
-            } else {
-                '…'.len_utf8()
-            };
-            // absorb repeated punctuation and closing quotes/brackets
-            let mut j = i + punct_len;
-            while j < bytes.len() && matches!(bytes[j], b'.' | b'!' | b'?' | b'"' | b'\'' | b')') {
-                j += 1;
-            }
-            while j < bytes.len() && text[j..].starts_with(['”', '’']) {
-                j += text[j..].chars().next().map_or(1, |ch| ch.len_utf8());
-            }
-            let ws_end = text[j..]
-                .char_indices()
-                .find(|(_, ch)| !ch.is_whitespace())
-                .map_or(text.len(), |(k, _)| j + k);
-            let has_ws = ws_end > j;
-            let next = text[ws_end..].chars().next();
-            let opens = next.is_some_and(|ch| {
-                ch.is_uppercase()
-                    || ch.is_ascii_digit()
-                    || matches!(ch, '"' | '“' | '‘' | '(' | '[' | '-' | '•')
-            });
-            if (has_ws && opens || ws_end >= text.len())
-                && !(c == b'.' && is_abbreviation(&text[start..i]))
-            {
-                let s = text[start..j].trim();
-                if !s.is_empty() {
-                    let lead = text[start..j].len() - text[start..j].trim_start().len();
-                    out.push((start + lead, s));
-                }
-                start = ws_end;
-                i = ws_end;
-                continue;
-            }
-            i = j;
-            continue;
-        }
-        i += text[i..].chars().next().map_or(1, |ch| ch.len_utf8());
+        // Jump to the next byte that can start a sentence end: `.`, `!`, `?`
+        // or the lead byte of `…` (0xE2, also the lead of other characters).
+        // Every such byte starts a character, so `i` only rests on character
+        // boundaries; the other characters cannot end a sentence.
+        let Some(k) = bytes[i..]
+            .iter()
+            .position(|&b| matches!(b, b'.' | b'!' | b'?' | 0xE2))
+        else {
+            break;
+        };
+        i += k;
+        i = step(text, &mut start, i, &mut out);
     }
+    finish(text, start, &mut out);
+    out
+}
+
+/// Whether a sentence can end at byte `i`: a `.`, `!`, `?` or `…` starts there.
+fn ends_here(text: &str, i: usize) -> bool {
+    text.get(i..)
+        .is_some_and(|r| r.starts_with(['.', '!', '?', '…']))
+}
+
+/// At byte `i` of `text` (the sentence under way starting at `start`): when
+/// a sentence ends there, push it and move `start` past the whitespace after
+/// it. Returns where to look on from.
+fn step<'t>(text: &'t str, start: &mut usize, i: usize, out: &mut Vec<(usize, &'t str)>) -> usize {
+    let bytes = text.as_bytes();
+    if !ends_here(text, i) {
+        return i + text
+            .get(i..)
+            .and_then(|r| r.chars().next())
+            .map_or(1, char::len_utf8);
+    }
+    let c = bytes[i];
+    let punct_len = if c == b'.' || c == b'!' || c == b'?' {
+        1
+    } else {
+        '…'.len_utf8()
+    };
+    // absorb repeated punctuation and closing quotes/brackets
+    let mut j = i + punct_len;
+    while j < bytes.len() && matches!(bytes[j], b'.' | b'!' | b'?' | b'"' | b'\'' | b')') {
+        j += 1;
+    }
+    while j < bytes.len() && text[j..].starts_with(['”', '’']) {
+        j += text[j..].chars().next().map_or(1, |ch| ch.len_utf8());
+    }
+    let ws_end = text[j..]
+        .char_indices()
+        .find(|(_, ch)| !ch.is_whitespace())
+        .map_or(text.len(), |(k, _)| j + k);
+    let has_ws = ws_end > j;
+    let next = text[ws_end..].chars().next();
+    let opens = next.is_some_and(|ch| {
+        ch.is_uppercase()
+            || ch.is_ascii_digit()
+            || matches!(ch, '"' | '“' | '‘' | '(' | '[' | '-' | '•')
+    });
+    if (has_ws && opens || ws_end >= text.len())
+        && !(c == b'.' && is_abbreviation(&text[*start..i]))
+    {
+        let s = text[*start..j].trim();
+        if !s.is_empty() {
+            let lead = text[*start..j].len() - text[*start..j].trim_start().len();
+            out.push((*start + lead, s));
+        }
+        *start = ws_end;
+        return ws_end;
+    }
+    j
+}
+
+/// Push what is left after the last sentence end.
+fn finish<'t>(text: &'t str, start: usize, out: &mut Vec<(usize, &'t str)>) {
     let rest = &text[start..];
     if !rest.trim().is_empty() {
         let lead = rest.len() - rest.trim_start().len();
         out.push((start + lead, rest.trim()));
     }
-    out
 }
 
 /// Does the text before a period end in an abbreviation or a single initial?
@@ -153,6 +184,31 @@ fn is_abbreviation(before: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plain scan [`split_sentences`] must agree with: every character
+    /// visited in turn.
+    fn split_sentences_plain(text: &str) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        let (mut start, mut i) = (0, 0);
+        while i < text.len() {
+            i = step(text, &mut start, i, &mut out);
+        }
+        finish(text, start, &mut out);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skipping_to_punctuation_equals_the_plain_scan(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                ".", "!", "?", "…", "’", "”", "\"", ")", " ", "\u{a0}", "\u{2013}", "A", "b",
+                "1", "é", "É", "e.g", "ca", "J", "Natto", "(", "•",
+            ]), 0..20)
+        ) {
+            let text: String = parts.concat();
+            proptest::prop_assert_eq!(split_sentences(&text), split_sentences_plain(&text));
+        }
+    }
 
     fn texts(s: &str) -> Vec<&str> {
         split_sentences(s).into_iter().map(|(_, t)| t).collect()

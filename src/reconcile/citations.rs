@@ -16,6 +16,7 @@ use std::sync::{LazyLock, OnceLock};
 
 use rayon::prelude::*;
 use regex::Regex;
+use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::lexicon::rows;
@@ -420,7 +421,13 @@ fn tokens(s: &str) -> Vec<Tok> {
     for m in WORD.find_iter(s) {
         let w = m.as_str();
         let gap = s.get(prev_end..m.start()).unwrap_or("");
-        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        // (all() stops at the first lower-case letter, where the count no
+        // longer matters)
+        let mut letters = 0;
+        let all_upper = w.chars().filter(|c| c.is_alphabetic()).all(|c| {
+            letters += 1;
+            c.is_uppercase()
+        });
         out.push(Tok {
             norm: fold(w),
             start: m.start(),
@@ -429,7 +436,7 @@ fn tokens(s: &str) -> Vec<Tok> {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_uppercase() || c.is_numeric()),
-            acronym: letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase()),
+            acronym: all_upper && letters >= 3,
             break_before: out.is_empty() || gap.chars().any(|c| !(c.is_whitespace() || c == '-')),
         });
         prev_end = m.end();
@@ -525,19 +532,30 @@ fn journals_named(text: &str, known: &[Vec<String>]) -> Vec<Vec<String>> {
     // Indices of the content words (stopwords are skipped, as in titles).
     let content: Vec<usize> = (0..toks.len()).filter(|&i| !toks[i].stop()).collect();
     let mut found: Vec<(usize, usize)> = Vec::new();
+    // A title starts at a capitalised content word, and `word_abbrev` only
+    // pairs words with the same first letter: each title is tried only at
+    // the start positions with its initial (ascending, as a scan would).
+    let mut starts: FxHashMap<Option<char>, Vec<usize>> = FxHashMap::default();
+    for (s, &k) in content.iter().enumerate() {
+        if toks[k].cap {
+            starts
+                .entry(toks[k].norm.chars().next())
+                .or_default()
+                .push(s);
+        }
+    }
     for j in known {
         let n = j.len();
         if n == 0 || n > content.len() {
             continue;
         }
-        // `word_abbrev` only pairs words with the same first letter: a cheap
-        // test before the full comparison of every start position.
-        let initial = j[0].chars().next();
-        for s in 0..=content.len() - n {
-            if toks[content[s]].norm.chars().next() != initial {
-                continue;
-            }
-            let idx = &content[s..s + n];
+        let Some(at) = starts.get(&j[0].chars().next()) else {
+            continue;
+        };
+        for &s in at {
+            let Some(idx) = content.get(s..s + n) else {
+                break;
+            };
             let (first, last) = (idx[0], idx[n - 1]);
             // One run of title words: no sentence punctuation inside.
             if (first + 1..=last).any(|k| toks[k].break_before) {
