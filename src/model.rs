@@ -604,12 +604,14 @@ pub fn row_id(table: &str, parts: &[&str]) -> Text {
         h.update(p.as_bytes());
     }
     let d = h.finalize();
-    let mut s = Text::default();
-    for b in &d[..8] {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 16];
+    for (i, b) in d.iter().take(8).enumerate() {
+        hex[2 * i] = HEX[usize::from(b >> 4)];
+        hex[2 * i + 1] = HEX[usize::from(b & 0xf)];
     }
-    s
+    // (ASCII hex digits: always UTF-8)
+    Text::from(std::str::from_utf8(&hex).unwrap_or_default())
 }
 
 #[cfg(test)]

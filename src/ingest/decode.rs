@@ -189,31 +189,32 @@ fn looks_binary(bytes: &[u8]) -> bool {
 pub fn split_lines(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let is_break = matches!(
-            c,
-            '\n' | '\r'
-                | '\u{0b}'
-                | '\u{0c}'
-                | '\u{1c}'
-                | '\u{1d}'
-                | '\u{1e}'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        );
-        if is_break {
-            out.push(&text[start..i]);
-            let mut end = i + c.len_utf8();
-            if c == '\r' {
-                if let Some(&(j, '\n')) = chars.peek() {
-                    chars.next();
-                    end = j + 1;
-                }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    // Bytes, not chars: every break is an ASCII control, U+0085 (C2 85) or
+    // U+2028/U+2029 (E2 80 A8/A9), and a byte of those values that starts a
+    // match always starts a character (continuation bytes are 0x80-0xBF).
+    while i < bytes.len() {
+        let len = match bytes[i] {
+            b'\n' | b'\r' | 0x0b | 0x0c | 0x1c | 0x1d | 0x1e => 1,
+            0xc2 if bytes.get(i + 1) == Some(&0x85) => 2,
+            0xe2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+            {
+                3
             }
-            start = end;
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push(&text[start..i]);
+        let mut end = i + len;
+        if bytes[i] == b'\r' && bytes.get(end) == Some(&b'\n') {
+            end += 1;
         }
+        start = end;
+        i = end;
     }
     if start < text.len() {
         out.push(&text[start..]);
@@ -224,6 +225,46 @@ pub fn split_lines(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The char-by-char split [`split_lines`] must agree with.
+    fn split_lines_plain(text: &str) -> Vec<&str> {
+        let breaks = [
+            '\n', '\r', '\u{0b}', '\u{0c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}',
+            '\u{2029}',
+        ];
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if breaks.contains(&c) {
+                out.push(&text[start..i]);
+                start = i + c.len_utf8();
+                if c == '\r' {
+                    if let Some(&(j, '\n')) = chars.peek() {
+                        chars.next();
+                        start = j + 1;
+                    }
+                }
+            }
+        }
+        if start < text.len() {
+            out.push(&text[start..]);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_split_equals_the_char_split(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "\n", "\r", "\r\n", "\u{0b}", "\u{0c}", "\u{1c}", "\u{85}", "\u{2028}",
+                "\u{2029}", "\u{2027}", "\u{2013}", "\u{a0}", "\u{c5}", "a", "é", " ", "\t",
+            ]), 0..16)
+        ) {
+            let text: String = parts.concat();
+            proptest::prop_assert_eq!(split_lines(&text), split_lines_plain(&text));
+        }
+    }
 
     #[test]
     fn utf8_with_bom_is_plain() {

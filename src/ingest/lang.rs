@@ -38,30 +38,68 @@ fn map(l: WLang) -> Lang {
 }
 
 /// Lower-case function word → the language that uses it (the other does not).
-/// Looked up once per ASCII word of every sentence with a number: an Fx hash
-/// of a few bytes, not SipHash (which cost as much as the tokenising).
-static FUNCTION_WORDS: LazyLock<FxHashMap<String, Lang>> = LazyLock::new(|| {
-    rows(include_str!("../../data/function_words.tsv"))
-        .filter_map(|r| {
-            let lang = match *r.get(1)? {
-                "nl" => Lang::Nl,
-                "en" => Lang::En,
-                _ => return None,
-            };
-            Some((r.first()?.to_lowercase(), lang))
-        })
-        .collect()
-});
+/// Looked up once per short ASCII word of every sentence whose language is
+/// asked for, and of every document: words of up to eight letters are keyed
+/// by their bytes packed into a `u64` (one multiply to hash, one compare),
+/// longer ones by their text.
+struct FunctionWords {
+    short: FxHashMap<u64, Lang>,
+    long: FxHashMap<String, Lang>,
+    /// Letters of the longest word (at most 16): longer words are not looked up.
+    longest: usize,
+}
 
-/// Letters of the longest function word (at most 16): longer words are not
-/// looked up.
-static LONGEST_FUNCTION_WORD: LazyLock<usize> = LazyLock::new(|| {
-    FUNCTION_WORDS
-        .keys()
-        .map(String::len)
-        .max()
-        .unwrap_or(0)
-        .min(16)
+impl FunctionWords {
+    fn get(&self, lower: &[u8]) -> Option<Lang> {
+        match packed(lower) {
+            Some(k) => self.short.get(&k).copied(),
+            None => std::str::from_utf8(lower)
+                .ok()
+                .and_then(|w| self.long.get(w).copied()),
+        }
+    }
+}
+
+/// A word of one to eight bytes as a number (distinct words, distinct numbers:
+/// no word holds a zero byte).
+fn packed(word: &[u8]) -> Option<u64> {
+    if word.is_empty() || word.len() > 8 {
+        return None;
+    }
+    let mut b = [0u8; 8];
+    b[..word.len()].copy_from_slice(word);
+    Some(u64::from_le_bytes(b))
+}
+
+static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
+    let mut words = FunctionWords {
+        short: FxHashMap::default(),
+        long: FxHashMap::default(),
+        longest: 0,
+    };
+    for r in rows(include_str!("../../data/function_words.tsv")) {
+        let lang = match r.get(1).copied() {
+            Some("nl") => Lang::Nl,
+            Some("en") => Lang::En,
+            _ => continue,
+        };
+        let Some(w) = r.first().map(|w| w.to_lowercase()) else {
+            continue;
+        };
+        if w.is_empty() || w.len() > 16 {
+            continue;
+        }
+        words.longest = words.longest.max(w.len());
+        match packed(w.as_bytes()) {
+            Some(k) => {
+                words.short.insert(k, lang);
+            }
+            None => {
+                words.long.insert(w, lang);
+            }
+        }
+    }
+    words
 });
 
 /// How many Dutch-only and English-only function words `text` holds.
@@ -74,7 +112,7 @@ pub fn function_votes(text: &str) -> Votes {
     let mut vote = |word: &[u8]| {
         // function words are short: longer words are not looked up
         let mut buf = [0u8; 16];
-        if word.is_empty() || word.len() > *LONGEST_FUNCTION_WORD {
+        if word.is_empty() || word.len() > FUNCTION_WORDS.longest {
             return;
         }
         if word.len() > 1 && word.iter().all(u8::is_ascii_uppercase) {
@@ -83,9 +121,6 @@ pub fn function_votes(text: &str) -> Votes {
         let lower = &mut buf[..word.len()];
         lower.copy_from_slice(word);
         lower.make_ascii_lowercase();
-        let Ok(lower) = std::str::from_utf8(lower) else {
-            return;
-        };
         match FUNCTION_WORDS.get(lower) {
             Some(Lang::Nl) => v.nl += 1,
             Some(Lang::En) => v.en += 1,
@@ -256,7 +291,7 @@ mod tests {
             if w.len() > 1 && w.bytes().all(|b| b.is_ascii_uppercase()) {
                 continue;
             }
-            match FUNCTION_WORDS.get(&w.to_ascii_lowercase()) {
+            match FUNCTION_WORDS.get(w.to_ascii_lowercase().as_bytes()) {
                 Some(Lang::Nl) => v.nl += 1,
                 Some(Lang::En) => v.en += 1,
                 None => {}
