@@ -89,8 +89,9 @@ impl Sentence {
 
 /// The language of one sentence, told on first use: the statistical detector
 /// is the costliest step of ingest, and only amounts and form mentions read
-/// the result.
-#[derive(Debug, Clone, PartialEq)]
+/// the result. Two are equal when they would tell the same (whether one has
+/// been asked yet does not matter).
+#[derive(Debug, Clone)]
 pub struct SentenceLang {
     /// The document's language: the answer when the sentence is not
     /// detected, and the detector's fallback when it is unsure.
@@ -130,6 +131,12 @@ impl SentenceLang {
                 crate::ingest::lang::detect_sentence(raw.as_deref().unwrap_or(text), self.document)
             }),
         }
+    }
+}
+
+impl PartialEq for SentenceLang {
+    fn eq(&self, other: &SentenceLang) -> bool {
+        self.document == other.document && self.detect == other.detect
     }
 }
 
@@ -617,6 +624,42 @@ pub fn row_id(table: &str, parts: &[&str]) -> Text {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sentence(text: &str, lang: SentenceLang) -> Sentence {
+        Sentence {
+            line: 1,
+            start: 0,
+            text: text.into(),
+            lang,
+        }
+    }
+
+    #[test]
+    fn sentence_language_is_told_on_first_use_and_only_where_asked() {
+        let nl = "Volwassenen wordt geadviseerd dagelijks 75 mcg te nemen tijdens de maaltijd.";
+        // not marked for detection: the document's language, whatever the text
+        let s = sentence(nl, SentenceLang::fixed(Lang::En));
+        assert_eq!(s.lang(), Lang::En);
+        // marked: detected, the document's language only as the fallback
+        let s = sentence(nl, SentenceLang::detected(Lang::En, nl, nl));
+        assert_eq!(s.lang(), Lang::Nl);
+        assert_eq!(s.lang(), Lang::Nl);
+        // detected on the sentence as written when collapsing changed it
+        let raw = "Volwassenen  wordt geadviseerd\tdagelijks 75 mcg te nemen tijdens de maaltijd.";
+        let l = SentenceLang::detected(Lang::En, raw, nl);
+        assert_eq!(
+            l.get(nl),
+            crate::ingest::lang::detect_sentence(raw, Lang::En)
+        );
+        // asked or not, two equal sentences stay equal
+        let (a, b) = (
+            sentence(nl, SentenceLang::detected(Lang::En, nl, nl)),
+            sentence(nl, SentenceLang::detected(Lang::En, nl, nl)),
+        );
+        let _ = a.lang();
+        assert_eq!(a, b);
+        assert_ne!(a, sentence(nl, SentenceLang::fixed(Lang::En)));
+    }
 
     fn part(doc: &str, forms: usize) -> Extracted {
         Extracted {
