@@ -186,6 +186,14 @@ mod tests {
             prop_assert_eq!(parse_number(&grouped.replace('#', " "), Lang::Nl), Ok(n as f64));
         }
 
+        /// What `find_amounts_with` rests on: without `,` or `.` a number
+        /// reads the same in both languages (so the sentence's language,
+        /// costly to tell, is not asked for it).
+        #[test]
+        fn language_matters_only_with_a_separator(s in "[0-9 \u{a0}\u{2009}'x-]{0,12}") {
+            prop_assert_eq!(parse_number(&s, Lang::Nl), parse_number(&s, Lang::En));
+        }
+
         #[test]
         fn decimals_by_language(int in 0u32..1000, frac in 1u32..100) {
             let v: f64 = format!("{int}.{frac:02}").parse().unwrap();
