@@ -53,18 +53,20 @@ fn ends_sentence(t: &str) -> bool {
     )
 }
 
-fn word_count(t: &str) -> usize {
-    t.split_whitespace().count()
+/// Whether `t` has more than `n` words: counts no further than it must
+/// (every line of every document is asked).
+fn more_words_than(t: &str, n: usize) -> bool {
+    t.split_whitespace().nth(n).is_some()
 }
 
 /// A glued header row: short, one seam between letters, no sentence
 /// punctuation, few digits ("FoodK2 content", "AdviceExplanation").
 fn is_glued_header(t: &str) -> bool {
     let t = t.trim();
-    if t.is_empty() || t.chars().count() > 48 || ends_sentence(t) || t.ends_with('?') {
+    if t.is_empty() || t.chars().nth(48).is_some() || ends_sentence(t) || t.ends_with('?') {
         return false;
     }
-    if is_bullet(t) || word_count(t) > 5 {
+    if is_bullet(t) || more_words_than(t, 5) {
         return false;
     }
     let letter_seams = t
@@ -152,7 +154,7 @@ fn label_in(t: &str, list_item: bool) -> Option<String> {
     let label = t[..i].trim();
     if label.is_empty()
         || label.chars().count() > 60
-        || word_count(label) > 7
+        || more_words_than(label, 7)
         || label.contains(['.', '!', '?', ';'])
     {
         return None;
@@ -165,13 +167,13 @@ fn is_heading(t: &str, next_blank_or_text: bool) -> bool {
     if t.is_empty() || is_bullet(t) {
         return false;
     }
-    let n = t.chars().count();
-    let words = word_count(t);
+    // (lengths counted no further than the limits: most lines are longer)
+    let at_most = |chars: usize| t.chars().nth(chars).is_none();
     if t.ends_with('?') {
-        return n <= 80 && words <= 12;
+        return at_most(80) && !more_words_than(t, 12);
     }
-    n <= 100
-        && words <= 12
+    at_most(100)
+        && !more_words_than(t, 12)
         && !ends_sentence(t)
         && next_blank_or_text
         && t.chars()
