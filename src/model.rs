@@ -95,12 +95,20 @@ impl Sentence {
 pub struct SentenceLang {
     /// The document's language: the answer when the sentence is not
     /// detected, and the detector's fallback when it is unsure.
-    pub document: Lang,
-    /// `None`: the sentence keeps the document's language. `Some(raw)`:
-    /// detected, on `raw` when set (the sentence as written, when collapsing
-    /// its whitespace changed it), else on the sentence's text.
-    detect: Option<Option<Box<str>>>,
+    document: Lang,
+    from: LangFrom,
     told: std::sync::OnceLock<Lang>,
+}
+
+/// What a sentence's language is told from.
+#[derive(Debug, Clone, PartialEq)]
+enum LangFrom {
+    /// Nothing: the sentence keeps the document's language.
+    Document,
+    /// The sentence's text.
+    Text,
+    /// The sentence as written, where collapsing its whitespace changed it.
+    Written(Box<str>),
 }
 
 impl SentenceLang {
@@ -108,7 +116,7 @@ impl SentenceLang {
     pub fn fixed(document: Lang) -> SentenceLang {
         SentenceLang {
             document,
-            detect: None,
+            from: LangFrom::Document,
             told: std::sync::OnceLock::new(),
         }
     }
@@ -119,24 +127,30 @@ impl SentenceLang {
     pub fn detected(document: Lang, raw: &str, text: &str) -> SentenceLang {
         SentenceLang {
             document,
-            detect: Some((raw != text).then(|| raw.into())),
+            from: if raw == text {
+                LangFrom::Text
+            } else {
+                LangFrom::Written(raw.into())
+            },
             told: std::sync::OnceLock::new(),
         }
     }
 
     fn get(&self, text: &str) -> Lang {
-        match &self.detect {
-            None => self.document,
-            Some(raw) => *self.told.get_or_init(|| {
-                crate::ingest::lang::detect_sentence(raw.as_deref().unwrap_or(text), self.document)
-            }),
-        }
+        let on = match &self.from {
+            LangFrom::Document => return self.document,
+            LangFrom::Text => text,
+            LangFrom::Written(raw) => raw,
+        };
+        *self
+            .told
+            .get_or_init(|| crate::ingest::lang::detect_sentence(on, self.document))
     }
 }
 
 impl PartialEq for SentenceLang {
     fn eq(&self, other: &SentenceLang) -> bool {
-        self.document == other.document && self.detect == other.detect
+        self.document == other.document && self.from == other.from
     }
 }
 

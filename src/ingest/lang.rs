@@ -39,42 +39,34 @@ fn map(l: WLang) -> Lang {
 
 /// Lower-case function word → the language that uses it (the other does not).
 /// Looked up once per short ASCII word of every sentence whose language is
-/// asked for, and of every document: words of up to eight letters are keyed
-/// by their bytes packed into a `u64` (one multiply to hash, one compare),
-/// longer ones by their text.
+/// asked for, and of every document: a word (at most 16 bytes) is keyed by
+/// its bytes packed into a `u128` (a multiply to hash, one compare).
 struct FunctionWords {
-    short: FxHashMap<u64, Lang>,
-    long: FxHashMap<String, Lang>,
-    /// Letters of the longest word (at most 16): longer words are not looked up.
+    words: FxHashMap<u128, Lang>,
+    /// Letters of the longest word: longer words are not looked up.
     longest: usize,
 }
 
 impl FunctionWords {
     fn get(&self, lower: &[u8]) -> Option<Lang> {
-        match packed(lower) {
-            Some(k) => self.short.get(&k).copied(),
-            None => std::str::from_utf8(lower)
-                .ok()
-                .and_then(|w| self.long.get(w).copied()),
-        }
+        self.words.get(&packed(lower)?).copied()
     }
 }
 
-/// A word of one to eight bytes as a number (distinct words, distinct numbers:
-/// no word holds a zero byte).
-fn packed(word: &[u8]) -> Option<u64> {
-    if word.is_empty() || word.len() > 8 {
+/// A word of one to sixteen bytes as a number (distinct words, distinct
+/// numbers: no word holds a zero byte).
+fn packed(word: &[u8]) -> Option<u128> {
+    if word.is_empty() || word.len() > 16 {
         return None;
     }
-    let mut b = [0u8; 8];
+    let mut b = [0u8; 16];
     b[..word.len()].copy_from_slice(word);
-    Some(u64::from_le_bytes(b))
+    Some(u128::from_le_bytes(b))
 }
 
 static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
     let mut words = FunctionWords {
-        short: FxHashMap::default(),
-        long: FxHashMap::default(),
+        words: FxHashMap::default(),
         longest: 0,
     };
     for r in rows(include_str!("../../data/function_words.tsv")) {
@@ -86,17 +78,9 @@ static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
         let Some(w) = r.first().map(|w| w.to_lowercase()) else {
             continue;
         };
-        if w.is_empty() || w.len() > 16 {
-            continue;
-        }
-        words.longest = words.longest.max(w.len());
-        match packed(w.as_bytes()) {
-            Some(k) => {
-                words.short.insert(k, lang);
-            }
-            None => {
-                words.long.insert(w, lang);
-            }
+        if let Some(k) = packed(w.as_bytes()) {
+            words.longest = words.longest.max(w.len());
+            words.words.insert(k, lang);
         }
     }
     words
