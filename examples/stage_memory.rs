@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::Dataset;
-use nutripipe::reconcile::keys::CorpusKeys;
+use nutripipe::reconcile::keys::{CorpusKeys, Family, ParkedKeys};
 use nutripipe::spill::{Spill, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
@@ -99,22 +99,21 @@ fn main() -> anyhow::Result<()> {
     mark("warm-up");
     let mut ds = Dataset::default();
     let spill = std::sync::Arc::new(Spill::create_in(out.path())?);
-    let mut keys = CorpusKeys::default();
+    let mut parked = ParkedKeys::default();
     let mut slots = Vec::new();
     for rel in &files {
         let Ok((doc, summary, _)) = ingest::load(&raw, rel) else {
             continue;
         };
-        // as `run` does: normalised per document, parked, keys kept
+        // as `run` does: normalised per document, rows and keys parked
         let ex = normalize::normalize(extract::extract_document(&doc));
         slots.push((summary.id.clone(), spill.put(&ex)?));
-        keys.append(CorpusKeys::of(&ex));
+        parked.append(ParkedKeys::park(&ex, &spill)?);
         ds.documents.push(summary);
     }
     mark("extract");
-    keys.sort();
-    mark("sort keys");
-    // each family of checks alone first: what it holds at its peak
+    // each family of checks alone first, its keys loaded inside (as a run
+    // loads them): what it holds at its peak
     let probe = |name: &str, f: &dyn Fn() -> usize| {
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
@@ -127,15 +126,16 @@ fn main() -> anyhow::Result<()> {
             mib(peak)
         );
     };
+    let load = |family| parked.load(family, &spill).unwrap_or_default();
     probe("food_consensus", &|| {
-        reconcile::consensus::food_consensus(&keys)
+        reconcile::consensus::food_consensus(&load(Family::Foods))
             .map(|(c, d)| c.len() + d.len())
             .unwrap_or(0)
     });
     let rows = SpillRows::new(&spill, slots);
-    let known = reconcile::citations::KnownJournals::named(keys.journals());
+    let known = reconcile::citations::KnownJournals::named(load(Family::Refs).journals());
     probe("duplicates", &|| {
-        reconcile::citations::audit_across_lists(&keys).len()
+        reconcile::citations::audit_across_lists(&load(Family::Refs)).len()
     });
     probe("per document", &|| {
         reconcile::audit(
@@ -150,25 +150,43 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(0)
     });
     probe("dose_conflicts", &|| {
-        reconcile::values::dose_conflicts(&keys).len()
+        reconcile::values::dose_conflicts(&load(Family::Doses)).len()
     });
     mark("families");
-    let (consensus, corpus_found) = reconcile::reconcile_corpus(&keys)?;
+    let mut corpus_found = Vec::new();
+    let (consensus, _) = reconcile::reconcile_corpus_loading(
+        |family| {
+            parked
+                .load(family, &spill)
+                .map_err(reconcile::CorpusError::from)
+        },
+        |d| corpus_found.push(d),
+    )?;
     mark("reconcile");
     println!(
-        "kept for reconcile (full rows on disk: {:.1} MB):",
+        "keys loaded for reconcile, one family at a time (full rows on disk: {:.1} MB):",
         spill.size() as f64 / 1e6
     );
-    let CorpusKeys {
-        syms,
-        foods,
-        doses,
-        refs,
-    } = keys;
-    cost("food keys", foods.len(), foods);
-    cost("dose keys", doses.len(), doses);
-    cost("reference keys", refs.len(), refs);
-    cost("symbols", syms.len(), syms);
+    let keys_of = |family| {
+        let before = LIVE.load(Ordering::Relaxed);
+        let k: CorpusKeys = load(family);
+        (LIVE.load(Ordering::Relaxed) - before, k)
+    };
+    for (name, family) in [
+        ("food keys", Family::Foods),
+        ("dose keys", Family::Doses),
+        ("reference keys", Family::Refs),
+    ] {
+        let (bytes, k) = keys_of(family);
+        let rows = k.foods.len() + k.doses.len() + k.refs.len();
+        let syms = k.syms.len();
+        cost(name, rows, k);
+        println!(
+            "  {:<16} {syms:>8} symbols {:>5.1} MiB loaded",
+            "",
+            mib(bytes)
+        );
+    }
     ds.consensus = consensus;
     let mut parts = emit::ReportParts::default();
     let findings = reconcile::audit(

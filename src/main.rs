@@ -15,8 +15,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nutripipe::cache::{self, Cache};
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
-use nutripipe::reconcile::citations::KnownJournals;
-use nutripipe::reconcile::keys::CorpusKeys;
+use nutripipe::reconcile::keys::ParkedKeys;
+use nutripipe::reconcile::CorpusError;
 use nutripipe::spill::{RowSource, Slot, Spill, SpillError, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
@@ -222,15 +222,16 @@ fn process(
 }
 
 /// A document after extraction: its summary and warnings, where its full
-/// rows are parked, and the keys of them the checks across documents read.
+/// rows are parked, and where the keys of them the checks across documents
+/// read are.
 struct Parked {
     summary: DocSummary,
     warnings: Vec<Warning>,
     slot: Slot,
-    kept: CorpusKeys,
+    kept: ParkedKeys,
 }
 
-/// Normalise one document's rows, park them in the spill and keep their
+/// Normalise one document's rows and park them in the spill, with their
 /// keys for the checks across documents.
 fn park(
     (summary, extracted, mut warnings): (DocSummary, Extracted, Vec<Warning>),
@@ -239,11 +240,12 @@ fn park(
     let mut ex = normalize::normalize(extracted);
     warnings.append(&mut ex.warnings);
     let slot = spill.put(&ex)?;
+    let kept = ParkedKeys::park(&ex, spill)?;
     Ok(Parked {
         summary,
         warnings,
         slot,
-        kept: CorpusKeys::of(&ex),
+        kept,
     })
 }
 
@@ -376,21 +378,22 @@ fn bench_corpus(args: &BenchCorpusArgs) -> Result<()> {
     Ok(())
 }
 
-/// What the extract stage leaves: the documents (file order), the keys the
-/// checks across documents read (table order), where each document's full
-/// rows are parked, and the warnings met.
+/// What the extract stage leaves: the documents (file order), where the
+/// keys the checks across documents read and each document's full rows are
+/// parked, and the warnings met.
 struct Extraction {
     documents: Vec<DocSummary>,
-    kept: CorpusKeys,
+    kept: ParkedKeys,
     slots: Vec<(String, Slot)>,
     warnings: Vec<Warning>,
 }
 
 /// Read, ingest, extract, normalise and park every file on the pool.
 ///
-/// Documents are taken in id order, the order of the tables, and their keys
-/// appended to the corpus's as soon as the documents before them are done:
-/// no per-document vectors are left to gather at the end.
+/// Documents are taken in id order, the order of the tables, and where
+/// their keys are parked appended to the corpus's as soon as the documents
+/// before them are done: no per-document vectors are left to gather at the
+/// end.
 fn extract_corpus(
     args: &RunArgs,
     files: &[PathBuf],
@@ -404,7 +407,7 @@ fn extract_corpus(
     let ids: Vec<String> = files.iter().map(|f| ingest::doc_id(f)).collect();
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
-    let mut kept = CorpusKeys::default();
+    let mut kept = ParkedKeys::default();
     let mut slots: Vec<(String, Slot)> = Vec::new();
     let mut documents: Vec<(usize, DocSummary)> = Vec::new();
     let mut warnings = Vec::new();
@@ -493,7 +496,7 @@ fn run(args: &RunArgs) -> Result<()> {
     let clock = StageClock::default();
     let Extraction {
         documents,
-        mut kept,
+        kept,
         slots,
         warnings: more,
     } = extract_corpus(args, &files, &pool, cache.as_ref(), &spill, &clock, visible)?;
@@ -518,32 +521,33 @@ fn run(args: &RunArgs) -> Result<()> {
     }
     timings.mark("merge");
 
-    // Files that share an id (a.txt, a.md) were appended one after the
-    // other; their rows interleave by line. Elsewhere this finds the tables
-    // in order.
     let sp = spinner("normalize", visible);
-    kept.sort();
     warnings.sort();
     sp.finish_and_clear();
 
     let sp = spinner("reconcile", visible);
     timings.mark("normalize");
-    // First the checks across documents, on the keys kept in memory (taken,
-    // and freed family by family), each finding parked as soon as it is
-    // made; then the per-document checks, which read each document's rows
-    // back from the spill and, while a document is in memory, take from it
-    // what the report needs (row counts, chart values, the lines the
-    // findings point at).
-    let known = KnownJournals::named(kept.journals());
+    // First the checks across documents, each on one family of the keys
+    // read back from the spill (files that share an id, a.txt and a.md,
+    // were parked one after the other; loading puts their rows in table
+    // order), each finding parked as soon as it is made; then the
+    // per-document checks, which read each document's rows back from the
+    // spill and, while a document is in memory, take from it what the
+    // report needs (row counts, chart values, the lines the findings point
+    // at).
     let mut corpus_found = reconcile::CorpusFindings::default();
     let mut failed = None;
-    let consensus = pool.install(|| {
-        reconcile::reconcile_corpus_each(kept, |d| {
-            if failed.is_none() {
-                failed = corpus_found.park(&d, &spill).err();
-            }
-        })
+    let (consensus, known) = pool.install(|| {
+        reconcile::reconcile_corpus_loading(
+            |family| kept.load(family, &spill).map_err(CorpusError::from),
+            |d| {
+                if failed.is_none() {
+                    failed = corpus_found.park(&d, &spill).err();
+                }
+            },
+        )
     })?;
+    drop(kept);
     if let Some(e) = failed {
         return Err(e.into());
     }

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{Discrepancy, Extracted, Finding, Severity, TableOrder, Text};
@@ -46,7 +46,7 @@ pub enum SpillError {
 }
 
 /// Where one entry (a document's rows, a finding) lies in the spill file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Slot {
     offset: u64,
     len: u64,
@@ -284,15 +284,30 @@ pub struct Findings {
 
 /// Findings being gathered, with the sort key of each, until
 /// [`FindingsBuilder::finish`] puts them in table order.
+///
+/// The keys of parked findings are themselves parked, a run of
+/// [`RUN_KEYS`] at a time, sorted, and merged at the end: a large corpus has
+/// a finding for every ~2 KB of text, and their keys (~150 bytes each with
+/// the subject) held until the last document was read grew with the corpus.
 #[derive(Debug, Default)]
 pub struct FindingsBuilder {
     spill: Option<Arc<Spill>>,
+    /// Keys not parked yet, in the order they were added.
     keys: Vec<FindingKey>,
+    /// Runs of keys sorted and parked, in the order they were added; each
+    /// run as its blocks of [`BLOCK_KEYS`] keys.
+    runs: Vec<Vec<Slot>>,
     held: Vec<Finding>,
 }
 
+/// Keys a [`FindingsBuilder`] holds before it sorts and parks them as a run.
+const RUN_KEYS: usize = 1 << 13;
+
+/// Keys per block of a parked run: what the merge holds of each run at once.
+const BLOCK_KEYS: usize = 1 << 9;
+
 /// What orders a finding, and where it is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingKey {
     severity: Severity,
     kind: Text,
@@ -301,7 +316,7 @@ pub struct FindingKey {
     at: At,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 enum At {
     Held(usize),
     Parked(Slot),
@@ -366,33 +381,163 @@ impl FindingsBuilder {
     }
 
     /// Add a finding parked with [`FindingKey::park`] in this spill.
-    pub fn push_parked(&mut self, key: FindingKey) {
+    pub fn push_parked(&mut self, key: FindingKey) -> Result<(), SpillError> {
         self.keys.push(key);
+        if self.keys.len() >= RUN_KEYS {
+            self.park_run()?;
+        }
+        Ok(())
+    }
+
+    /// Sort the keys in memory and park them as a run (a builder without a
+    /// spill keeps them).
+    fn park_run(&mut self) -> Result<(), SpillError> {
+        let Some(spill) = &self.spill else {
+            return Ok(());
+        };
+        sort_keys(&mut self.keys);
+        let blocks = self
+            .keys
+            .chunks(BLOCK_KEYS)
+            .map(|b| spill.put_value(b))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.runs.push(blocks);
+        self.keys.clear();
+        Ok(())
     }
 
     /// The findings in table order (stable: equal keys keep the order they
     /// were added in). The sort keys are dropped: emit needs only the order,
     /// and the counts per kind the reports start with.
-    pub fn finish(mut self) -> Findings {
-        self.keys
-            .sort_by(|a, b| a.table_order().cmp(&b.table_order()));
-        let mut kinds: Vec<(Severity, Text, usize)> = Vec::new();
-        for k in &self.keys {
-            match kinds.last_mut() {
-                Some((s, kind, n)) if *s == k.severity && *kind == k.kind => *n += 1,
-                _ => kinds.push((k.severity, k.kind.clone(), 1)),
+    ///
+    /// Parked runs are merged with the keys still in memory, one block of
+    /// each run at a time; on equal keys the earlier run comes first, which
+    /// keeps the order of a single stable sort.
+    pub fn finish(mut self) -> Result<Findings, SpillError> {
+        let (spill, runs) = match &self.spill {
+            Some(spill) if !self.runs.is_empty() => {
+                (Arc::clone(spill), std::mem::take(&mut self.runs))
+            }
+            _ => return Ok(self.finish_in_memory()),
+        };
+        sort_keys(&mut self.keys);
+        let mut found = Findings {
+            spill: Some(Arc::clone(&spill)),
+            held: std::mem::take(&mut self.held),
+            ..Findings::default()
+        };
+        let mut cursors: Vec<RunCursor> = runs
+            .into_iter()
+            .map(|blocks| RunCursor {
+                blocks: blocks.into_iter(),
+                keys: Vec::new().into_iter(),
+            })
+            .collect();
+        cursors.push(RunCursor {
+            blocks: Vec::new().into_iter(),
+            keys: std::mem::take(&mut self.keys).into_iter(),
+        });
+        let mut heads = std::collections::BinaryHeap::new();
+        for (run, c) in cursors.iter_mut().enumerate() {
+            if let Some(key) = c.next(&spill)? {
+                heads.push(std::cmp::Reverse(Head { key, run }));
             }
         }
-        Findings {
+        while let Some(std::cmp::Reverse(Head { key, run })) = heads.pop() {
+            found.add(key);
+            if let Some(key) = cursors[run].next(&spill)? {
+                heads.push(std::cmp::Reverse(Head { key, run }));
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl FindingsBuilder {
+    /// [`FindingsBuilder::finish`] when no run was parked: every key is in
+    /// memory.
+    fn finish_in_memory(mut self) -> Findings {
+        sort_keys(&mut self.keys);
+        let mut found = Findings {
             spill: self.spill,
-            order: self.keys.into_iter().map(|k| k.at).collect(),
-            kinds,
             held: self.held,
+            ..Findings::default()
+        };
+        for k in self.keys {
+            found.add(k);
+        }
+        found
+    }
+}
+
+/// Sort keys in table order, stably.
+fn sort_keys(keys: &mut [FindingKey]) {
+    keys.sort_by(|a, b| a.table_order().cmp(&b.table_order()));
+}
+
+/// The next key of a parked run, read a block at a time.
+struct RunCursor {
+    blocks: std::vec::IntoIter<Slot>,
+    keys: std::vec::IntoIter<FindingKey>,
+}
+
+impl RunCursor {
+    fn next(&mut self, spill: &Spill) -> Result<Option<FindingKey>, SpillError> {
+        loop {
+            if let Some(k) = self.keys.next() {
+                return Ok(Some(k));
+            }
+            let Some(slot) = self.blocks.next() else {
+                return Ok(None);
+            };
+            self.keys = spill.get_value::<Vec<FindingKey>>(slot)?.into_iter();
         }
     }
 }
 
+/// The first key of a run not yet merged: ordered by the key, then by the
+/// run, so that equal keys keep the order they were added in.
+struct Head {
+    key: FindingKey,
+    run: usize,
+}
+
+impl Head {
+    fn order(&self) -> (TableOrder<'_>, usize) {
+        (self.key.table_order(), self.run)
+    }
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Head) -> bool {
+        self.order() == other.order()
+    }
+}
+
+impl Eq for Head {}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Head) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Head {
+    fn cmp(&self, other: &Head) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
 impl Findings {
+    /// Add the finding of `key`, after those added before.
+    fn add(&mut self, key: FindingKey) {
+        match self.kinds.last_mut() {
+            Some((s, kind, n)) if *s == key.severity && *kind == key.kind => *n += 1,
+            _ => self.kinds.push((key.severity, key.kind, 1)),
+        }
+        self.order.push(key.at);
+    }
+
     pub fn len(&self) -> usize {
         self.order.len()
     }
@@ -441,7 +586,7 @@ impl FromIterator<Finding> for Findings {
         for f in found {
             all.push(f);
         }
-        all.finish()
+        all.finish_in_memory()
     }
 }
 
@@ -488,6 +633,50 @@ mod tests {
     use super::*;
     use crate::model::{Citation, Dosage, FormMention, Lang, NutrientValue, Qualifier};
     use std::sync::Arc;
+
+    #[test]
+    fn findings_parked_in_runs_come_back_in_one_stable_sort_order() {
+        // more keys than three runs hold, many of them equal (same severity,
+        // kind, subject and id): the merge must give the order of one stable
+        // sort over all of them in the order they were added
+        let t = tempfile::tempdir().unwrap();
+        let spill = Arc::new(Spill::create_in(t.path()).unwrap());
+        let n = 3 * RUN_KEYS + 777;
+        let kinds = ["dangling_citation", "unused_reference", "doi_mismatch"];
+        let keys: Vec<FindingKey> = (0..n)
+            .map(|i| {
+                let j = (i * 7919) % 97;
+                FindingKey {
+                    severity: if j % 3 == 0 {
+                        Severity::Warning
+                    } else {
+                        Severity::Info
+                    },
+                    kind: kinds[j % 3].into(),
+                    subject: format!("doc-{} [{}]", j % 11, j % 5).into(),
+                    id: format!("{:016x}", j % 13).into(),
+                    // where it is tells equal keys apart
+                    at: At::Held(i),
+                }
+            })
+            .collect();
+        let mut b = FindingsBuilder::parked_in(Arc::clone(&spill));
+        for k in &keys {
+            b.push_parked(k.clone()).unwrap();
+        }
+        assert_eq!(b.runs.len(), 3, "three runs parked, the rest in memory");
+        assert!(b.keys.len() < RUN_KEYS);
+        let merged = b.finish().unwrap();
+        let mut sorted = keys.clone();
+        sort_keys(&mut sorted);
+        let want: Vec<At> = sorted.iter().map(|k| k.at).collect();
+        assert_eq!(merged.order, want);
+        // the counts per kind, in table order, add up
+        assert_eq!(merged.kinds.iter().map(|k| k.2).sum::<usize>(), n);
+        let mut in_memory = FindingsBuilder::held();
+        in_memory.keys = keys;
+        assert_eq!(in_memory.finish().unwrap().kinds, merged.kinds);
+    }
 
     fn part(doc: &str, n: usize) -> Extracted {
         Extracted {
@@ -607,10 +796,12 @@ mod tests {
         let held: Findings = all.clone().into_iter().collect();
         let mut parked = FindingsBuilder::parked_in(Arc::clone(&spill));
         for f in &all {
-            parked.push_parked(FindingKey::park(f, &spill).unwrap());
+            parked
+                .push_parked(FindingKey::park(f, &spill).unwrap())
+                .unwrap();
         }
         let lost_key = FindingKey::park(&all[0], &spill).unwrap();
-        let parked = parked.finish();
+        let parked = parked.finish().unwrap();
         let subjects = |fs: &Findings| -> Vec<String> {
             fs.iter()
                 .map(|f| f.unwrap().discrepancy.subject.clone())
@@ -643,8 +834,8 @@ mod tests {
         assert_eq!(held.iter_sized().next().unwrap().0, 0);
         // a parked key read through a set without the spill is an error, not a panic
         let mut lost = FindingsBuilder::held();
-        lost.push_parked(lost_key);
-        let lost = lost.finish();
+        lost.push_parked(lost_key).unwrap();
+        let lost = lost.finish().unwrap();
         assert!(lost.iter().next().unwrap().is_err());
     }
 }

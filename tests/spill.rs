@@ -10,7 +10,8 @@ use std::path::Path;
 
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
-use nutripipe::reconcile::keys::CorpusKeys;
+use nutripipe::reconcile::keys::{CorpusKeys, Family, ParkedKeys};
+use nutripipe::spill::Spill;
 use nutripipe::{extract, ingest, normalize, reconcile};
 
 mod common;
@@ -145,6 +146,37 @@ fn corpus_keys_gathered_document_by_document_are_the_keys_of_all_rows() {
     };
     assert!(!at_once.foods.is_empty() && !at_once.doses.is_empty() && !at_once.refs.is_empty());
     assert_eq!(names(&at_once), names(&gathered));
+    // parked document by document (in reverse again) and loaded family by
+    // family, as a run does: the same keys, in the same order
+    let dir = tempfile::tempdir().unwrap();
+    let spill = Spill::create_in(dir.path()).unwrap();
+    let mut parked = ParkedKeys::default();
+    for p in parts.iter().rev() {
+        parked.append(ParkedKeys::park(p, &spill).unwrap());
+    }
+    let mut loaded = CorpusKeys::default();
+    for family in Family::ALL {
+        loaded.append(parked.load(family, &spill).unwrap());
+    }
+    assert_eq!(names(&at_once), names(&loaded));
+    let mut found = Vec::new();
+    let (consensus, known) = reconcile::reconcile_corpus_loading(
+        |family| {
+            parked
+                .load(family, &spill)
+                .map_err(reconcile::CorpusError::from)
+        },
+        |d| found.push(d),
+    )
+    .unwrap();
+    let (want_consensus, mut want_found) = reconcile::reconcile_corpus(&at_once).unwrap();
+    reconcile::sort_discrepancies(&mut found);
+    reconcile::sort_discrepancies(&mut want_found);
+    assert_eq!((consensus, found), (want_consensus, want_found));
+    assert_eq!(
+        known,
+        reconcile::citations::KnownJournals::of(&full.references)
+    );
     let (a, b) = (
         reconcile::reconcile_corpus(&at_once).unwrap(),
         reconcile::reconcile_corpus(&gathered).unwrap(),

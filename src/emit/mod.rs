@@ -1034,9 +1034,11 @@ mod tests {
         let mut parked = FindingsBuilder::parked_in(Arc::clone(&spill));
         for d in found.iter().rev() {
             let f = Finding::quoting(d.clone(), |_| None);
-            parked.push_parked(FindingKey::park(&f, &spill).unwrap());
+            parked
+                .push_parked(FindingKey::park(&f, &spill).unwrap())
+                .unwrap();
         }
-        let parked = parked.finish();
+        let parked = parked.finish().unwrap();
         assert!(parked.iter_sized().any(|(n, _)| n > FINDINGS_BATCH_BYTES));
         let mut found = found;
         crate::reconcile::sort_discrepancies(&mut found);

@@ -100,7 +100,15 @@ pub fn audit_document(
 /// The finding that compares the lists of all documents:
 /// `duplicate_reference`, over the entries' keys ([`RefKey`]).
 pub fn audit_across_lists(keys: &CorpusKeys) -> Vec<Discrepancy> {
-    duplicates(keys)
+    let mut found = Vec::new();
+    duplicates_each(keys, &mut |d| found.push(d));
+    found
+}
+
+/// [`audit_across_lists`], handing each finding to `out` as soon as it is
+/// made (a run parks them).
+pub fn audit_across_lists_each(keys: &CorpusKeys, out: &mut dyn FnMut(Discrepancy)) {
+    duplicates_each(keys, out)
 }
 
 // ---------------------------------------------------------------- lists
@@ -1092,16 +1100,18 @@ fn first_family(r: &Reference) -> Option<String> {
 /// entry (an author-year bucket of n entries is compared pairwise, so parsing
 /// the DOI and splitting the title for every pair made a popular work cost
 /// n² parses), and kept for every entry of the corpus until the check runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefKey {
     pub id: Text,
     pub doc: Sym,
     pub line: usize,
     pub ref_no: i64,
     pub year: Option<i64>,
-    doi: Option<Doi>,
+    /// The DOI ([`Doi`]: normalised, so that two ways of writing one DOI
+    /// are one symbol), when the entry has a valid one.
+    doi: Option<Sym>,
     /// The DOI as the entry writes it, lower case, where that is not `doi`.
-    doi_written: Option<Box<str>>,
+    doi_written: Option<Sym>,
     /// First author as written ([`first_author`]) and folded ([`first_family`]).
     author: Option<Sym>,
     family: Option<Sym>,
@@ -1128,8 +1138,8 @@ impl RefKey {
             doi_written: doi
                 .as_ref()
                 .filter(|d| d.as_str() != written)
-                .map(|_| written.into_boxed_str()),
-            doi,
+                .map(|_| syms.intern(&written)),
+            doi: doi.map(|d| syms.intern(d.as_str())),
             author: first_author(r).map(|a| syms.intern(a)),
             family: first_family(r).map(|f| syms.intern(&f)),
             journal: syms.intern(&r.journal),
@@ -1138,10 +1148,8 @@ impl RefKey {
     }
 
     /// The DOI as written (lower case), when the entry has a valid one.
-    fn doi_text(&self) -> Option<&str> {
-        self.doi_written
-            .as_deref()
-            .or(self.doi.as_ref().map(Doi::as_str))
+    fn doi_text<'s>(&self, syms: &'s Symbols) -> Option<&'s str> {
+        self.doi_written.or(self.doi).map(|d| syms.name(d))
     }
 }
 
@@ -1152,6 +1160,8 @@ impl Remap for RefKey {
         title.sort_unstable();
         RefKey {
             doc: m(self.doc),
+            doi: self.doi.map(m),
+            doi_written: self.doi_written.map(m),
             author: self.author.map(m),
             family: self.family.map(m),
             journal: m(self.journal),
@@ -1166,7 +1176,7 @@ fn same_work(a: &RefKey, b: &RefKey, syms: &Symbols) -> Option<String> {
     if a.doi.is_some() && a.doi == b.doi {
         return Some(format!(
             "both have DOI {}",
-            a.doi_text().unwrap_or_default()
+            a.doi_text(syms).unwrap_or_default()
         ));
     }
     let (fa, fb) = (a.family?, b.family?);
@@ -1195,7 +1205,7 @@ fn same_work(a: &RefKey, b: &RefKey, syms: &Symbols) -> Option<String> {
 /// The same work listed twice, within a list (a warning: the list is wrong) or
 /// across documents (information: two sources rest on one study). Entries that
 /// only share a first author are different works.
-fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
+fn duplicates_each(keys: &CorpusKeys, out: &mut dyn FnMut(Discrepancy)) {
     let (refs, syms) = (&keys.refs, &keys.syms);
     // Union-find over entries, so three copies make one finding.
     let n = refs.len();
@@ -1218,8 +1228,9 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
     // DOI or a first author and year (see `same_work`), so only those buckets
     // are compared. A DOI bucket is all one work: joining each entry to the
     // next one with that DOI gives the same clusters as joining every pair.
-    // `reason[i]` stays what the pairwise loop gave: the reason of the first
-    // later entry that is the same work as entry i.
+    // `reason[i]` stays what the pairwise loop gave: the first later entry
+    // that is the same work as entry i (the reason is worded when the
+    // finding is made: `same_work` of the two).
     //
     // Both kinds of bucket are runs of entry numbers sorted (stably, so in
     // entry order within a run) by DOI or by author and year: a few bytes
@@ -1228,7 +1239,11 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
     let mut with_doi: Vec<u32> = (0..n as u32)
         .filter(|&i| refs[i as usize].doi.is_some())
         .collect();
-    with_doi.sort_by(|&a, &b| refs[a as usize].doi.cmp(&refs[b as usize].doi));
+    // by the DOI's text, so that the buckets come in the order they always did
+    with_doi.sort_by(|&a, &b| {
+        let name = |i: u32| refs[i as usize].doi.map(|d| syms.name(d));
+        name(a).cmp(&name(b))
+    });
     for w in with_doi.windows(2) {
         if refs[w[0] as usize].doi == refs[w[1] as usize].doi {
             next_same_doi[w[0] as usize] = Some(w[1]);
@@ -1243,17 +1258,17 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
         .filter(|&i| author_year(i).is_some())
         .collect();
     by_author_year.sort_by_key(|&i| author_year(i));
-    let mut reason: HashMap<usize, String> = HashMap::new();
+    let mut reason: HashMap<u32, u32> = HashMap::new();
     for members in by_author_year.chunk_by(|&a, &b| author_year(a) == author_year(b)) {
         for (k, &i) in members.iter().enumerate() {
             let i = i as usize;
             // members are in index order: the later entries of the bucket
             for &j in &members[k + 1..] {
                 let j = j as usize;
-                if let Some(why) = same_work(&refs[i], &refs[j], syms) {
+                if same_work(&refs[i], &refs[j], syms).is_some() {
                     union(&mut parent, i, j);
                     if next_same_doi[i].is_none_or(|d| j < d as usize) {
-                        reason.entry(i).or_insert(why);
+                        reason.entry(i as u32).or_insert(j as u32);
                     }
                 }
             }
@@ -1264,9 +1279,9 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
         if let Some(j) = next_same_doi[i] {
             let j = j as usize;
             union(&mut parent, i, j);
-            if let Some(why) = same_work(&refs[i], &refs[j], syms) {
+            if same_work(&refs[i], &refs[j], syms).is_some() {
                 // an author-year match before entry j came first
-                reason.entry(i).or_insert(why);
+                reason.entry(i as u32).or_insert(j as u32);
             }
         }
     }
@@ -1283,7 +1298,6 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
         }
     }
     let doc = |r: &RefKey| syms.name(r.doc);
-    let mut out = Vec::new();
     for (_, members) in clusters.into_iter().filter(|(_, m)| m.len() > 1) {
         let rs: Vec<&RefKey> = members.iter().map(|&i| &refs[i]).collect();
         let docs: BTreeSet<&str> = rs.iter().map(|r| doc(r)).collect();
@@ -1306,9 +1320,12 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
         );
         let why = members
             .iter()
-            .find_map(|i| reason.get(i).cloned())
+            .find_map(|&i| {
+                let j = *reason.get(&(i as u32))? as usize;
+                same_work(&refs[i], &refs[j], syms)
+            })
             .unwrap_or_default();
-        out.push(Discrepancy {
+        out(Discrepancy {
             id: row_id("discrepancies", &["duplicate_reference", &subject]),
             kind: "duplicate_reference".into(),
             severity: if docs.len() == 1 {
@@ -1331,7 +1348,6 @@ fn duplicates(keys: &CorpusKeys) -> Vec<Discrepancy> {
             r#where: rs.iter().map(|r| place(doc(r), r.line)).collect(),
         });
     }
-    out
 }
 
 // ---------------------------------------------------------------- doi_mismatch
@@ -1835,7 +1851,7 @@ mod tests {
             "Inactive Matrix Gla protein and mortality in dialysis",
             "Int J Mol Sci",
         );
-        let d = duplicates(&CorpusKeys::of(&crate::model::Extracted {
+        let d = audit_across_lists(&CorpusKeys::of(&crate::model::Extracted {
             references: vec![r1, r2, r3, r4, r5, r6, r7],
             ..Default::default()
         }));

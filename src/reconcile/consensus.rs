@@ -59,7 +59,7 @@ pub struct ConsensusError(#[from] PolarsError);
 /// What the consensus reads of a food value: the row's id and place, the
 /// group it belongs to and its comparable range ([`comparable`]). Only rows
 /// with a comparable value have one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FoodKey {
     pub id: Text,
     pub doc: Sym,
@@ -103,20 +103,28 @@ impl Remap for FoodKey {
     }
 }
 
-/// The consensus table, computed as a lazy polars group-by over the food values:
-/// per food × nutrient × basis the count, documents, min, max, median of the
-/// midpoints and the status. A group conflicts exactly when its largest lower end
-/// exceeds [`CONFLICT_RATIO`] × its smallest upper end: that pair is disjoint and
-/// far apart, and any conflicting pair implies it.
+/// The consensus statistics of a batch of groups, computed as a lazy polars
+/// group-by: per group (food × nutrient × basis, numbered by the caller) the
+/// count, documents, min, max, median of the midpoints and the status. A group
+/// conflicts exactly when its largest lower end exceeds [`CONFLICT_RATIO`] ×
+/// its smallest upper end: that pair is disjoint and far apart, and any
+/// conflicting pair implies it.
 ///
-/// The frame holds one row per food value of the corpus: its group (food ×
-/// nutrient × basis, numbered by the caller) and document go in as numbers,
-/// which cost a fraction of string columns and group by one key. The caller
-/// names and orders the groups.
-fn consensus_frame(group: Vec<u32>, keys: &[FoodKey]) -> Result<DataFrame, PolarsError> {
-    let docs: Vec<u32> = keys.iter().map(|k| k.doc).collect();
-    let lo: Vec<f64> = keys.iter().map(|k| k.range.min).collect();
-    let hi: Vec<f64> = keys.iter().map(|k| k.range.max).collect();
+/// The frame holds one row per food value of the batch: its group and
+/// document go in as numbers, which cost a fraction of string columns and
+/// group by one key. The caller names and orders the groups.
+fn consensus_frame(batch: &[(u32, &[&FoodKey])]) -> Result<DataFrame, PolarsError> {
+    let n = batch.iter().map(|(_, m)| m.len()).sum();
+    let (mut group, mut docs) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut lo, mut hi) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for &(g, members) in batch {
+        for k in members {
+            group.push(g);
+            docs.push(k.doc);
+            lo.push(k.range.min);
+            hi.push(k.range.max);
+        }
+    }
     let df = df!(
         "group" => group,
         "doc" => docs,
@@ -151,6 +159,42 @@ fn consensus_frame(group: Vec<u32>, keys: &[FoodKey]) -> Result<DataFrame, Polar
             (col("max") / col("min")).alias("spread"),
         ])
         .collect()
+}
+
+/// Food values per data frame, at least (a group is never split): the
+/// groups are aggregated a batch at a time, so that the group-by's working
+/// set stays the same whatever the size of the corpus. Every statistic is
+/// one group's, so how the groups are batched changes no figure.
+const FRAME_ROWS: usize = 1 << 15;
+
+/// The statistics of every group, column by column, in the order the
+/// batches' frames give them.
+#[derive(Default)]
+struct GroupStats {
+    group: Vec<Sym>,
+    status: Vec<String>,
+    n_values: Vec<f64>,
+    n_docs: Vec<f64>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+    median: Vec<f64>,
+    spread: Vec<f64>,
+}
+
+impl GroupStats {
+    /// Aggregate one batch of groups and add their statistics.
+    fn add(&mut self, batch: &[(u32, &[&FoodKey])]) -> Result<(), PolarsError> {
+        let df = consensus_frame(batch)?;
+        self.group.extend(codes(&df, "group")?);
+        self.status.extend(strings(&df, "status")?);
+        self.n_values.extend(floats(&df, "n_values")?);
+        self.n_docs.extend(floats(&df, "n_docs")?);
+        self.min.extend(floats(&df, "min")?);
+        self.max.extend(floats(&df, "max")?);
+        self.median.extend(floats(&df, "median")?);
+        self.spread.extend(floats(&df, "spread")?);
+        Ok(())
+    }
 }
 
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, PolarsError> {
@@ -200,14 +244,23 @@ pub fn food_consensus_each(
     keys: &CorpusKeys,
     out: &mut dyn FnMut(Discrepancy),
 ) -> Result<Vec<FoodConsensus>, ConsensusError> {
+    consensus_in_batches(keys, out, FRAME_ROWS)
+}
+
+/// [`food_consensus_each`] with the groups aggregated in frames of at least
+/// `frame_rows` values (see [`FRAME_ROWS`]).
+fn consensus_in_batches(
+    keys: &CorpusKeys,
+    out: &mut dyn FnMut(Discrepancy),
+    frame_rows: usize,
+) -> Result<Vec<FoodConsensus>, ConsensusError> {
     let s = &keys.syms;
     if keys.foods.is_empty() {
         return Ok(Vec::new());
     }
-    // members of each group, in table order (the frame holds the statistics)
+    // members of each group, in table order (the frames hold the statistics)
     let mut group_of: HashMap<[Sym; 3], u32> = HashMap::new();
     let mut members: Vec<([Sym; 3], Vec<&FoodKey>)> = Vec::new();
-    let mut group = Vec::with_capacity(keys.foods.len());
     for k in &keys.foods {
         let names = [k.food, k.nutrient, k.basis];
         let g = *group_of.entry(names).or_insert_with(|| {
@@ -215,20 +268,31 @@ pub fn food_consensus_each(
             (members.len() - 1) as u32
         });
         members[g as usize].1.push(k);
-        group.push(g);
     }
     drop(group_of);
-    let df = consensus_frame(group, &keys.foods)?;
-    let groups = codes(&df, "group")?;
-    let status = strings(&df, "status")?;
-    let (n_values, n_docs) = (floats(&df, "n_values")?, floats(&df, "n_docs")?);
-    let (min, max, median, spread) = (
-        floats(&df, "min")?,
-        floats(&df, "max")?,
-        floats(&df, "median")?,
-        floats(&df, "spread")?,
-    );
-    drop(df);
+    let mut stats = GroupStats::default();
+    let mut batch: Vec<(u32, &[&FoodKey])> = Vec::new();
+    let mut batch_rows = 0;
+    for (g, (_, m)) in members.iter().enumerate() {
+        batch.push((g as u32, m));
+        batch_rows += m.len();
+        if batch_rows >= frame_rows || g + 1 == members.len() {
+            stats.add(&batch)?;
+            batch.clear();
+            batch_rows = 0;
+        }
+    }
+    drop(batch);
+    let GroupStats {
+        group: groups,
+        status,
+        n_values,
+        n_docs,
+        min,
+        max,
+        median,
+        spread,
+    } = stats;
     let names = |k: usize| members[groups[k] as usize].0;
     // the table's order: food, nutrient, basis by name
     let mut order: Vec<usize> = (0..groups.len()).collect();
@@ -368,6 +432,35 @@ mod tests {
         assert!(d.is_empty());
         assert_eq!(rows[0].min, 40.0);
         assert_eq!(rows[0].max, 95.0);
+    }
+
+    #[test]
+    fn batching_the_groups_changes_no_figure() {
+        // three foods on two bases, values from four documents, some of
+        // them conflicting: every group in a frame of its own, a few per
+        // frame, or all in one must give the same rows and findings
+        let mut v = Vec::new();
+        for (i, food) in ["natto", "kaas", "ei"].iter().enumerate() {
+            for d in 0..4 {
+                let x = 10.0 * (i + 1) as f64 * (1.0 + d as f64 * 0.4);
+                v.push(nv(&format!("d{d}"), food, x, x * 1.1, 100.0, "g", true));
+                v.push(nv(&format!("d{d}"), food, x, x, 1.0, "tablespoon", false));
+            }
+        }
+        let keys = CorpusKeys::of(&Extracted {
+            nutrient_values: v,
+            ..Default::default()
+        });
+        let run = |frame_rows| {
+            let mut found = Vec::new();
+            let rows = consensus_in_batches(&keys, &mut |d| found.push(d), frame_rows).unwrap();
+            (rows, found)
+        };
+        let whole = run(usize::MAX);
+        assert_eq!(whole.0.len(), 6);
+        assert!(!whole.1.is_empty(), "some groups conflict");
+        assert_eq!(run(1), whole);
+        assert_eq!(run(5), whole);
     }
 
     #[test]

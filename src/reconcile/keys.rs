@@ -10,16 +10,23 @@
 //! large run's memory nearly flat (docs/performance.md). The full rows wait
 //! on disk ([`crate::spill`]).
 //!
-//! A run builds one [`CorpusKeys`] per document on the worker that extracted
-//! it (the costly part: tokenising titles, folding names) and appends them in
-//! document order ([`CorpusKeys::append`] only re-maps symbols). The
-//! all-in-memory path builds one from all rows at once ([`CorpusKeys::of`]);
-//! both give the same keys in the same order (tested in `tests/spill.rs`).
+//! A run builds the keys of each document on the worker that extracted it
+//! (the costly part: tokenising titles, folding names), one [`CorpusKeys`]
+//! per [`Family`], and parks them on disk beside the rows ([`ParkedKeys`]):
+//! nothing per row stays in memory while the corpus is read. The checks then
+//! load one family at a time, appended in document order
+//! ([`CorpusKeys::append`] only re-maps symbols), and drop it when done. The
+//! all-in-memory path builds the keys of all rows at once
+//! ([`CorpusKeys::of`]); both give the same keys in the same order (tested in
+//! `tests/spill.rs`).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use crate::model::{Extracted, Text};
+use crate::spill::{Slot, Spill, SpillError};
 
 pub use super::citations::RefKey;
 pub use super::consensus::FoodKey;
@@ -72,15 +79,52 @@ impl Symbols {
     }
 }
 
+/// Stored as the names in symbol order; the lookup table is rebuilt.
+impl Serialize for Symbols {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.names.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Symbols {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Symbols, D::Error> {
+        let names = Vec::<Text>::deserialize(d)?;
+        let mut syms = Symbols::default();
+        for n in &names {
+            syms.intern(n);
+        }
+        if syms.len() != names.len() {
+            return Err(serde::de::Error::custom("a name is listed twice"));
+        }
+        Ok(syms)
+    }
+}
+
 /// A key whose symbols can be moved to another table: `map[s]` is the new
 /// symbol of old symbol `s`.
 pub trait Remap {
     fn remap(self, map: &[Sym]) -> Self;
 }
 
+/// The families of keys, one per check across documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Food values, for the consensus ([`FoodKey`]).
+    Foods,
+    /// Doses, for the dose conflicts ([`DoseKey`]).
+    Doses,
+    /// Reference entries, for the duplicate check and the journals the
+    /// marker checks know ([`RefKey`]).
+    Refs,
+}
+
+impl Family {
+    pub const ALL: [Family; 3] = [Family::Foods, Family::Doses, Family::Refs];
+}
+
 /// The keys of every row the checks across documents read, in table order
 /// (the order of [`crate::normalize::sort_rows`]), with their symbols.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CorpusKeys {
     pub syms: Symbols,
     /// Food values that have a comparable value ([`super::consensus::comparable`]).
@@ -108,6 +152,49 @@ impl CorpusKeys {
             .collect();
         k.refs = ex.references.iter().map(|r| RefKey::of(r, syms)).collect();
         k
+    }
+
+    /// The keys of one family of `ex`'s rows, with only the symbols they use.
+    pub fn family_of(ex: &Extracted, family: Family) -> CorpusKeys {
+        let mut k = CorpusKeys::default();
+        let syms = &mut k.syms;
+        match family {
+            Family::Foods => {
+                k.foods = ex
+                    .nutrient_values
+                    .iter()
+                    .filter_map(|v| FoodKey::of(v, syms))
+                    .collect()
+            }
+            Family::Doses => {
+                k.doses = ex
+                    .dosages
+                    .iter()
+                    .filter_map(|d| DoseKey::of(d, syms))
+                    .collect()
+            }
+            Family::Refs => k.refs = ex.references.iter().map(|r| RefKey::of(r, syms)).collect(),
+        }
+        k
+    }
+
+    /// Take the keys of one family out of these, with a copy of the symbols.
+    pub fn take(&mut self, family: Family) -> CorpusKeys {
+        let mut k = CorpusKeys {
+            syms: self.syms.clone(),
+            ..CorpusKeys::default()
+        };
+        match family {
+            Family::Foods => k.foods = std::mem::take(&mut self.foods),
+            Family::Doses => k.doses = std::mem::take(&mut self.doses),
+            Family::Refs => k.refs = std::mem::take(&mut self.refs),
+        }
+        k
+    }
+
+    /// No keys of any family.
+    pub fn is_empty(&self) -> bool {
+        self.foods.is_empty() && self.doses.is_empty() && self.refs.is_empty()
     }
 
     /// Move the keys of `other` to the end of these (its symbols re-mapped
@@ -171,6 +258,69 @@ impl CorpusKeys {
     }
 }
 
+/// Where the keys of every document wait on disk, family by family, until
+/// the checks across documents load them ([`ParkedKeys::load`]).
+///
+/// A corpus's keys grow with it (~40 MiB at 200 MB of text, held until the
+/// last document is read when they were kept in memory); parked, a run holds
+/// a few bytes per document while it reads the corpus, and one family's keys
+/// while its check runs.
+#[derive(Debug, Default)]
+pub struct ParkedKeys {
+    /// Per family (in [`Family::ALL`] order), the slots of the documents
+    /// that have keys of it, in the order they were appended.
+    slots: [Vec<Slot>; 3],
+    /// Keys per family: loading reserves room for them at once instead of
+    /// doubling its vectors as documents are appended.
+    counts: [usize; 3],
+}
+
+impl ParkedKeys {
+    /// Park the keys of `ex` (one document's rows, or many), family by family.
+    pub fn park(ex: &Extracted, spill: &Spill) -> Result<ParkedKeys, SpillError> {
+        let mut p = ParkedKeys::default();
+        for (i, family) in Family::ALL.into_iter().enumerate() {
+            let k = CorpusKeys::family_of(ex, family);
+            if !k.is_empty() {
+                p.slots[i].push(spill.put_value(&k)?);
+                p.counts[i] = k.foods.len() + k.doses.len() + k.refs.len();
+            }
+        }
+        Ok(p)
+    }
+
+    /// Add the keys parked in `other` after these.
+    pub fn append(&mut self, other: ParkedKeys) {
+        for (mine, theirs) in self.slots.iter_mut().zip(other.slots) {
+            mine.extend(theirs);
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+    }
+
+    /// The keys of one family, read back in the order they were parked and
+    /// put in table order ([`CorpusKeys::sort`]).
+    pub fn load(&self, family: Family, spill: &Spill) -> Result<CorpusKeys, SpillError> {
+        let i = Family::ALL
+            .iter()
+            .position(|&f| f == family)
+            .unwrap_or_default();
+        let mut k = CorpusKeys::default();
+        let n = self.counts[i];
+        match family {
+            Family::Foods => k.foods.reserve_exact(n),
+            Family::Doses => k.doses.reserve_exact(n),
+            Family::Refs => k.refs.reserve_exact(n),
+        }
+        for &slot in &self.slots[i] {
+            k.append(spill.get_value(slot)?);
+        }
+        k.sort();
+        Ok(k)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +335,25 @@ mod tests {
         assert_eq!(s.name(a), "kaas");
         assert_eq!(s.cmp(a, b), Ordering::Less, "by name, not by number");
         assert_eq!(s.cmp(b, b), Ordering::Equal);
+    }
+
+    #[test]
+    fn symbols_round_trip_through_the_spill_encoding() {
+        let mut s = Symbols::default();
+        for n in [
+            "natto",
+            "kaas",
+            "10.1000/xyz123",
+            "een langere naam dan vierentwintig tekens",
+        ] {
+            s.intern(n);
+        }
+        let bytes = postcard::to_stdvec(&s).unwrap();
+        let back: Symbols = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back.names, s.names);
+        assert_eq!(back.ids, s.ids);
+        // a table that names one name twice is refused, not silently shortened
+        let twice = postcard::to_stdvec(&vec!["natto", "natto"]).unwrap();
+        assert!(postcard::from_bytes::<Symbols>(&twice).is_err());
     }
 }

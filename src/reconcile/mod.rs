@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use crate::model::{place, Discrepancy, Extracted, Finding, FoodConsensus, Text};
 use crate::spill::{FindingKey, Findings, FindingsBuilder, RowSource, Slot, Spill, SpillError};
 
-use keys::CorpusKeys;
+use keys::{CorpusKeys, Family};
 
 /// Reconcile all tables: the consensus rows and every discrepancy found, in
 /// a stable order (severity, kind, subject): [`reconcile_corpus`] and
@@ -54,26 +54,50 @@ pub fn reconcile_corpus(
 }
 
 /// [`reconcile_corpus`], handing each finding to `out` as soon as it is
-/// made (a run parks them: [`CorpusFindings`]).
+/// made (a run parks them: [`CorpusFindings`]); the keys are taken, and
+/// each family's keys are dropped as soon as it is done.
+pub fn reconcile_corpus_each(
+    mut keys: CorpusKeys,
+    out: impl FnMut(Discrepancy),
+) -> Result<Vec<FoodConsensus>, consensus::ConsensusError> {
+    reconcile_corpus_loading(|family| Ok(keys.take(family)), out).map(|(consensus, _)| consensus)
+}
+
+/// Why the checks across documents stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    #[error(transparent)]
+    Consensus(#[from] consensus::ConsensusError),
+    #[error(transparent)]
+    Spill(#[from] SpillError),
+}
+
+/// The checks across documents, each family's keys got from `load` when its
+/// turn comes (a run reads them back from disk: [`keys::ParkedKeys`]),
+/// each finding handed to `out` as soon as it is made; with the consensus
+/// rows, the journals the corpus's reference lists name (what the marker
+/// checks need from beyond the document they judge).
 ///
 /// The families are independent, but each builds a working set in
 /// proportion to the corpus (a data frame, buckets, groups), and some of
 /// their findings list a source per value (a conflict over a common food:
 /// megabytes in a large corpus). Run one after the other, with each finding
-/// handed on, the peak is the largest family, not the sum of them all. The
-/// keys are taken, and each family's keys are dropped as soon as it is done.
-pub fn reconcile_corpus_each(
-    mut keys: CorpusKeys,
+/// handed on and only the running family's keys loaded, the peak is the
+/// largest family, not the sum of them all.
+pub fn reconcile_corpus_loading<E: From<consensus::ConsensusError>>(
+    mut load: impl FnMut(Family) -> Result<CorpusKeys, E>,
     mut out: impl FnMut(Discrepancy),
-) -> Result<Vec<FoodConsensus>, consensus::ConsensusError> {
-    let consensus = consensus::food_consensus_each(&keys, &mut out)?;
-    keys.foods = Vec::new();
-    values::dose_conflicts_each(&keys, &mut out);
-    keys.doses = Vec::new();
-    citations::audit_across_lists(&keys)
-        .into_iter()
-        .for_each(out);
-    Ok(consensus)
+) -> Result<(Vec<FoodConsensus>, citations::KnownJournals), E> {
+    let foods = load(Family::Foods)?;
+    let consensus = consensus::food_consensus_each(&foods, &mut out)?;
+    drop(foods);
+    let doses = load(Family::Doses)?;
+    values::dose_conflicts_each(&doses, &mut out);
+    drop(doses);
+    let refs = load(Family::Refs)?;
+    let known = citations::KnownJournals::named(refs.journals());
+    citations::audit_across_lists_each(&refs, &mut out);
+    Ok((consensus, known))
 }
 
 /// The findings of the checks across documents, parked until [`audit`] has
@@ -240,7 +264,7 @@ pub fn audit<T: Send>(
             .collect::<Result<Vec<_>, _>>()?;
         for (keys, l, t) in done {
             for k in keys {
-                findings.push_parked(k);
+                findings.push_parked(k)?;
             }
             for (k, slot) in l {
                 lines.found(&k, slot);
@@ -266,9 +290,9 @@ pub fn audit<T: Send>(
             discrepancy: d,
             quotes,
         };
-        findings.push_parked(FindingKey::park(&f, spill)?);
+        findings.push_parked(FindingKey::park(&f, spill)?)?;
     }
-    Ok(findings.finish())
+    findings.finish()
 }
 
 /// Findings held in memory: `discrepancies` with the lines of `rows` they

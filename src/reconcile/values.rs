@@ -198,7 +198,7 @@ fn dose_span(d: &Dosage) -> Option<Range> {
 /// What the dose-conflict check reads of a dose: the row's id and place, the
 /// group it belongs to and its daily span. Only doses with an indication and
 /// a daily amount in ug have one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DoseKey {
     pub id: Text,
     pub doc: Sym,

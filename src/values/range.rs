@@ -21,7 +21,7 @@ pub enum RangeError {
     Reversed(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Range {
     pub min: f64,
     pub max: f64,
