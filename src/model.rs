@@ -516,7 +516,7 @@ pub struct Dataset {
     /// The BibTeX key of every reference entry, in table order: unique over
     /// the whole list, so worked out before the entries are written (filled
     /// with the report's parts).
-    pub bib_keys: Vec<String>,
+    pub bib_keys: Vec<Text>,
     pub consensus: Vec<FoodConsensus>,
     /// The discrepancies in table order, with the lines they quote.
     pub discrepancies: Findings,

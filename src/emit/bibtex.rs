@@ -11,11 +11,9 @@
 //! the output side is needed, the escaping rules are the whole of it, and the
 //! result is checked against pandoc's BibTeX reader in `tests/pandoc.rs`.
 
-use std::collections::HashMap;
-
 use unicode_normalization::UnicodeNormalization;
 
-use crate::model::Reference;
+use crate::model::{Reference, Text};
 use crate::values::author::Author;
 
 /// Words skipped when picking the title word of a key.
@@ -62,7 +60,7 @@ fn ascii_letters(s: &str) -> String {
 }
 
 /// The key of one reference before clash resolution ([`unique_keys`]).
-pub fn base_key(r: &Reference) -> String {
+pub fn base_key(r: &Reference) -> Text {
     let family = r
         .authors
         .first()
@@ -77,38 +75,43 @@ pub fn base_key(r: &Reference) -> String {
         .find(|w| !w.is_empty() && !STOP_WORDS.contains(&w.as_str()))
         .unwrap_or_default();
     let year = r.year.map(|y| y.to_string()).unwrap_or_default();
-    let key = format!(
+    compact_str::format_compact!(
         "{}{year}{word}",
         if family.is_empty() { "anon" } else { &family }
-    );
-    key
+    )
 }
 
 /// Unique keys for `refs`, in order: a key shared by several entries gets
 /// `a`, `b`, … on every one of them.
-pub fn keys(refs: &[Reference]) -> Vec<String> {
+pub fn keys(refs: &[Reference]) -> Vec<Text> {
     unique_keys(refs.iter().map(base_key).collect())
 }
 
 /// Make the keys of all entries, in order, unique: a key shared by several
 /// entries gets `a`, `b`, … on every one of them. (Needs every entry's key
 /// first, so a run gathers them while it reads the documents back.)
-pub fn unique_keys(base: Vec<String>) -> Vec<String> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    for k in &base {
-        *count.entry(k).or_default() += 1;
-    }
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    base.iter()
-        .map(|k| {
-            if count.get(k.as_str()).copied().unwrap_or(0) < 2 {
-                return k.clone();
+pub fn unique_keys(mut keys: Vec<Text>) -> Vec<Text> {
+    // entry numbers sorted (stably) by key: the runs of equal keys, each in
+    // entry order; only those keys are rewritten, in place (a corpus's keys
+    // are held once, not copied with two maps beside them)
+    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+    order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+    let mut start = 0;
+    while start < order.len() {
+        let first = order[start] as usize;
+        let mut end = start + 1;
+        while end < order.len() && keys[order[end] as usize] == keys[first] {
+            end += 1;
+        }
+        if end - start > 1 {
+            for (n, &i) in order[start..end].iter().enumerate() {
+                let i = i as usize;
+                keys[i] = compact_str::format_compact!("{}{}", keys[i], suffix(n + 1));
             }
-            let i = seen.entry(k).or_default();
-            *i += 1;
-            format!("{k}{}", suffix(*i))
-        })
-        .collect()
+        }
+        start = end;
+    }
+    keys
 }
 
 /// 1 → "a", 26 → "z", 27 → "aa".
@@ -145,7 +148,7 @@ pub fn write_bibtex(refs: &[Reference], out: &mut impl std::fmt::Write) {
 }
 
 /// Write the entries `refs` under their `keys` (one each, see [`keys`]).
-pub fn write_entries(refs: &[Reference], keys: &[String], out: &mut impl std::fmt::Write) {
+pub fn write_entries(refs: &[Reference], keys: &[Text], out: &mut impl std::fmt::Write) {
     for (r, key) in refs.iter().zip(keys) {
         let _ = writeln!(out, "@article{{{key},");
         let mut authors: Vec<String> = r.authors.iter().map(|a| bib_name(a)).collect();
@@ -202,6 +205,39 @@ mod tests {
                 "berg2020study"
             ]
         );
+    }
+
+    #[test]
+    fn shared_keys_are_lettered_in_entry_order_and_the_rest_kept() {
+        // 30 entries of one key (lettered past "z": "aa" …), interleaved with keys seen
+        // once and twice, against the counting of each key's occurrences
+        let mut base: Vec<Text> = Vec::new();
+        for i in 0..60 {
+            base.push(match i % 4 {
+                0 | 2 => "smith2020vitamin".into(),
+                1 => format!("once{i}").into(),
+                _ => ["twice", "twice", "thrice"][(i / 4) % 3].into(),
+            });
+        }
+        let got = unique_keys(base.clone());
+        let mut seen = std::collections::HashMap::new();
+        let want: Vec<String> = base
+            .iter()
+            .map(|k| {
+                let total = base.iter().filter(|b| *b == k).count();
+                if total < 2 {
+                    return k.to_string();
+                }
+                let n = seen.entry(k.clone()).or_insert(0);
+                *n += 1;
+                format!("{k}{}", suffix(*n))
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(got[0], "smith2020vitamina");
+        assert_eq!(got[58], "smith2020vitaminad", "the 30th: past z");
+        assert_eq!(got[1], "once1");
+        assert!(got.iter().collect::<std::collections::HashSet<_>>().len() == got.len());
     }
 
     #[test]

@@ -23,7 +23,7 @@ use thiserror::Error;
 
 use crate::model::{
     ChartMarks, Citation, Dataset, Discrepancy, Dosage, Extracted, FormMention, NutrientValue,
-    Reference, RowCounts,
+    Reference, RowCounts, Text,
 };
 use crate::spill::{Findings, RowSource, Spill, SpillError};
 use std::sync::Arc;
@@ -258,7 +258,7 @@ pub struct ReportParts {
     pub counts: RowCounts,
     pub chart: ChartMarks,
     /// BibTeX keys of the references before they are made unique.
-    pub bib_keys: Vec<String>,
+    pub bib_keys: Vec<Text>,
 }
 
 impl ReportParts {
@@ -515,7 +515,7 @@ impl JsonArray {
 pub fn stream_tables(
     dir: &Path,
     rows: &dyn RowSource,
-    bib_keys: &[String],
+    bib_keys: &[Text],
     opts: EmitOptions,
 ) -> Result<(), EmitError> {
     let mut files = [
