@@ -6,9 +6,11 @@
 //! tables are written. Each document's normalised rows are therefore written
 //! here as soon as they are extracted, in a compact binary form (`postcard`:
 //! exact `f64` bits, no field names), and read back one document id at a
-//! time ([`SpillRows`]) by the marker checks and by emit. Only what the
-//! checks across documents read stays in memory, as compact keys (see
-//! [`crate::reconcile::keys`]).
+//! time ([`SpillRows`]) by the marker checks and by emit. What the checks
+//! across documents read of them, compact keys, is parked here too, and
+//! loaded one family at a time when those checks run
+//! ([`crate::reconcile::keys::ParkedKeys`]); so are the findings, and their
+//! sort keys in sorted runs ([`FindingsBuilder`]).
 //!
 //! The spill is one temporary file beside the output folder (same file system
 //! as the outputs, so no other disk has to have room for it). On Unix it is
@@ -286,7 +288,7 @@ pub struct Findings {
 /// [`FindingsBuilder::finish`] puts them in table order.
 ///
 /// The keys of parked findings are themselves parked, a run of
-/// [`RUN_KEYS`] at a time, sorted, and merged at the end: a large corpus has
+/// 8 192 at a time (`RUN_KEYS`), sorted, and merged at the end: a large corpus has
 /// a finding for every ~2 KB of text, and their keys (~150 bytes each with
 /// the subject) held until the last document was read grew with the corpus.
 #[derive(Debug, Default)]

@@ -6,7 +6,8 @@
 //!
 //! The checks fall in two groups, so that a large corpus need not be held in
 //! memory: [`reconcile_corpus`] compares rows of different documents and
-//! reads only their keys ([`keys::CorpusKeys`]); [`reconcile_document`]
+//! reads only their keys ([`keys::CorpusKeys`]; a run loads them from disk
+//! one family at a time, [`reconcile_corpus_loading`]); [`reconcile_document`]
 //! judges each document on its own full rows (with the corpus's journals),
 //! one document at a time.
 
