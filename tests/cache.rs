@@ -91,7 +91,7 @@ fn a_damaged_cache_is_repaired_not_fatal() {
     let full = fs::read(&entries[0]).unwrap();
     fs::write(&entries[0], &full[..full.len() / 3]).unwrap();
     fs::write(&entries[1], b"").unwrap();
-    fs::write(&entries[2], b"nutripipe-cache 1 0000\n{\"summary\":").unwrap();
+    fs::write(&entries[2], b"nutripipe-cache 2 0000\n\x01\x02").unwrap();
     fs::remove_file(&entries[3]).unwrap();
     fs::create_dir(&entries[3]).unwrap();
     // a stray temporary file of a killed run
