@@ -120,6 +120,15 @@ pub enum Family {
 
 impl Family {
     pub const ALL: [Family; 3] = [Family::Foods, Family::Doses, Family::Refs];
+
+    /// Its place in [`Family::ALL`].
+    fn index(self) -> usize {
+        match self {
+            Family::Foods => 0,
+            Family::Doses => 1,
+            Family::Refs => 2,
+        }
+    }
 }
 
 /// The keys of every row the checks across documents read, in table order
@@ -139,43 +148,35 @@ impl CorpusKeys {
     /// The keys of `ex`'s rows (one document's or many), in their order.
     pub fn of(ex: &Extracted) -> CorpusKeys {
         let mut k = CorpusKeys::default();
-        let syms = &mut k.syms;
-        k.foods = ex
-            .nutrient_values
-            .iter()
-            .filter_map(|v| FoodKey::of(v, syms))
-            .collect();
-        k.doses = ex
-            .dosages
-            .iter()
-            .filter_map(|d| DoseKey::of(d, syms))
-            .collect();
-        k.refs = ex.references.iter().map(|r| RefKey::of(r, syms)).collect();
+        for family in Family::ALL {
+            k.add(ex, family);
+        }
         k
     }
 
     /// The keys of one family of `ex`'s rows, with only the symbols they use.
     pub fn family_of(ex: &Extracted, family: Family) -> CorpusKeys {
         let mut k = CorpusKeys::default();
-        let syms = &mut k.syms;
-        match family {
-            Family::Foods => {
-                k.foods = ex
-                    .nutrient_values
-                    .iter()
-                    .filter_map(|v| FoodKey::of(v, syms))
-                    .collect()
-            }
-            Family::Doses => {
-                k.doses = ex
-                    .dosages
-                    .iter()
-                    .filter_map(|d| DoseKey::of(d, syms))
-                    .collect()
-            }
-            Family::Refs => k.refs = ex.references.iter().map(|r| RefKey::of(r, syms)).collect(),
-        }
+        k.add(ex, family);
         k
+    }
+
+    /// Add the keys of one family of `ex`'s rows, its names interned here.
+    fn add(&mut self, ex: &Extracted, family: Family) {
+        let syms = &mut self.syms;
+        match family {
+            Family::Foods => self.foods.extend(
+                ex.nutrient_values
+                    .iter()
+                    .filter_map(|v| FoodKey::of(v, syms)),
+            ),
+            Family::Doses => self
+                .doses
+                .extend(ex.dosages.iter().filter_map(|d| DoseKey::of(d, syms))),
+            Family::Refs => self
+                .refs
+                .extend(ex.references.iter().map(|r| RefKey::of(r, syms))),
+        }
     }
 
     /// Take the keys of one family out of these, with a copy of the symbols.
@@ -279,7 +280,8 @@ impl ParkedKeys {
     /// Park the keys of `ex` (one document's rows, or many), family by family.
     pub fn park(ex: &Extracted, spill: &Spill) -> Result<ParkedKeys, SpillError> {
         let mut p = ParkedKeys::default();
-        for (i, family) in Family::ALL.into_iter().enumerate() {
+        for family in Family::ALL {
+            let i = family.index();
             let k = CorpusKeys::family_of(ex, family);
             if !k.is_empty() {
                 p.slots[i].push(spill.put_value(&k)?);
@@ -302,10 +304,7 @@ impl ParkedKeys {
     /// The keys of one family, read back in the order they were parked and
     /// put in table order ([`CorpusKeys::sort`]).
     pub fn load(&self, family: Family, spill: &Spill) -> Result<CorpusKeys, SpillError> {
-        let i = Family::ALL
-            .iter()
-            .position(|&f| f == family)
-            .unwrap_or_default();
+        let i = family.index();
         let mut k = CorpusKeys::default();
         let n = self.counts[i];
         match family {
