@@ -7,6 +7,7 @@
 //! differences meaningless.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
 
 use crate::model::{place, row_id, Discrepancy, FoodConsensus, NutrientValue, Severity, Text};
 use polars::prelude::*;
@@ -324,18 +325,23 @@ fn consensus_in_batches(
 fn conflict_row(c: &FoodConsensus, members: &[&FoodKey], s: &Symbols) -> Discrepancy {
     let mut sorted: Vec<&&FoodKey> = members.iter().collect();
     sorted.sort_by(|a, b| (s.name(a.doc), a.line).cmp(&(s.name(b.doc), b.line)));
-    let stated: Vec<String> = sorted
-        .iter()
-        .map(|k| {
-            format!(
-                "{} ug {} in {} line {}",
-                k.range,
-                c.basis,
-                s.name(k.doc),
-                k.line
-            )
-        })
-        .collect();
+    // one text for every source's value (a common food has thousands), not
+    // a string per source joined afterwards
+    let mut stated = String::new();
+    for (i, k) in sorted.iter().enumerate() {
+        if i > 0 {
+            stated.push_str("; ");
+        }
+        let _ = write!(
+            stated,
+            "{} ug {} in {} line {}",
+            k.range,
+            c.basis,
+            s.name(k.doc),
+            k.line
+        );
+    }
+    drop(sorted);
     let subject = format!("{} / {} {}", c.food, c.nutrient, c.basis);
     Discrepancy {
         id: row_id("discrepancies", &["value_conflict", &subject]),
@@ -346,7 +352,7 @@ fn conflict_row(c: &FoodConsensus, members: &[&FoodKey], s: &Symbols) -> Discrep
             "Sources disagree on {} in {}: {} (from {} to {} ug {}, a factor {}).",
             c.nutrient,
             c.food,
-            stated.join("; "),
+            stated,
             format_number(c.min),
             format_number(c.max),
             c.basis,
