@@ -453,9 +453,7 @@ impl FindingsBuilder {
         }
         Ok(found)
     }
-}
 
-impl FindingsBuilder {
     /// [`FindingsBuilder::finish`] when no run was parked: every key is in
     /// memory.
     fn finish_in_memory(mut self) -> Findings {

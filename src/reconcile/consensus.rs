@@ -172,7 +172,8 @@ const FRAME_ROWS: usize = 1 << 15;
 /// batches' frames give them.
 #[derive(Default)]
 struct GroupStats {
-    group: Vec<Sym>,
+    /// The group's number (its place in the caller's list of groups).
+    group: Vec<u32>,
     status: Vec<String>,
     n_values: Vec<f64>,
     n_docs: Vec<f64>,
@@ -208,7 +209,7 @@ fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, PolarsError> {
         .collect())
 }
 
-fn codes(df: &DataFrame, name: &str) -> Result<Vec<Sym>, PolarsError> {
+fn codes(df: &DataFrame, name: &str) -> Result<Vec<u32>, PolarsError> {
     Ok(df
         .column(name)?
         .as_materialized_series()

@@ -193,9 +193,14 @@ impl CorpusKeys {
         k
     }
 
+    /// Keys of all families.
+    pub fn len(&self) -> usize {
+        self.foods.len() + self.doses.len() + self.refs.len()
+    }
+
     /// No keys of any family.
     pub fn is_empty(&self) -> bool {
-        self.foods.is_empty() && self.doses.is_empty() && self.refs.is_empty()
+        self.len() == 0
     }
 
     /// Move the keys of `other` to the end of these (its symbols re-mapped
@@ -285,7 +290,7 @@ impl ParkedKeys {
             let k = CorpusKeys::family_of(ex, family);
             if !k.is_empty() {
                 p.slots[i].push(spill.put_value(&k)?);
-                p.counts[i] = k.foods.len() + k.doses.len() + k.refs.len();
+                p.counts[i] = k.len();
             }
         }
         Ok(p)
