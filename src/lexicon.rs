@@ -13,6 +13,7 @@ use std::sync::{LazyLock, OnceLock};
 use regex::Regex;
 
 use crate::model::Qualifier;
+use crate::words::WholeWord;
 
 const UNITS: &str = include_str!("../data/units.tsv");
 const QUALIFIERS: &str = include_str!("../data/qualifiers.tsv");
@@ -124,14 +125,11 @@ fn compile_names(tsv: &'static str) -> Vec<NamePattern> {
 /// Nutrient name patterns, in file order (more specific first).
 pub static NUTRIENT_NAMES: LazyLock<Vec<NamePattern>> = LazyLock::new(|| compile_names(NUTRIENTS));
 
-/// One regex finding any nutrient name as a whole word.
-pub static NUTRIENT_FINDER: LazyLock<Regex> = LazyLock::new(|| {
+/// One search finding any nutrient name as a whole word.
+pub static NUTRIENT_FINDER: LazyLock<WholeWord> = LazyLock::new(|| {
     let alts: Vec<&str> = rows(NUTRIENTS).filter_map(|r| r.first().copied()).collect();
-    Regex::new(&format!(
-        r"(?i)(?:^|[^\p{{L}}\p{{N}}])((?:{}))(?:$|[^\p{{L}}\p{{N}}])",
-        alts.join("|")
-    ))
-    .expect("nutrient patterns from data/nutrients.tsv compile")
+    WholeWord::new("(?i)", &alts.join("|"), &[])
+        .expect("nutrient patterns from data/nutrients.tsv compile")
 });
 
 /// Canonical nutrient for a name as matched by [`NUTRIENT_FINDER`].
@@ -182,14 +180,12 @@ pub static FOODS_BY_NAME: LazyLock<HashMap<String, Food>> = LazyLock::new(|| {
         .collect()
 });
 
-/// One regex finding any food name as whole words (case-insensitive).
-pub static FOOD_FINDER: LazyLock<Regex> = LazyLock::new(|| {
+/// One search finding any food name as whole words (case-insensitive; not
+/// right after a hyphen).
+pub static FOOD_FINDER: LazyLock<WholeWord> = LazyLock::new(|| {
     let names: Vec<&str> = rows(FOODS).filter_map(|r| r.first().copied()).collect();
-    Regex::new(&format!(
-        r"(?i)(?:^|[^\p{{L}}\p{{N}}-])({})(?:$|[^\p{{L}}\p{{N}}])",
-        alternation(names)
-    ))
-    .expect("food names from data/foods.tsv compile")
+    WholeWord::new("(?i)", &alternation(names), &['-'])
+        .expect("food names from data/foods.tsv compile")
 });
 
 /// A basis unit spelling.
@@ -266,42 +262,31 @@ pub enum PhraseClass {
     Context,
 }
 
-/// A phrase pattern of a lexicon file with its canonical value.
+/// A phrase pattern of a lexicon file with its canonical value, searched as
+/// a whole word ([`WholeWord`]).
 ///
-/// Its two regexes are compiled on first use, not when the lexicon loads: a
-/// phrase regex with its Unicode word boundaries costs ~0.2 MiB and ~2 ms to
-/// build, and a corpus needs only some of the ~145 phrases (the five sources
-/// of `raw/` 66, a 20 MB bench corpus 72), so compiling all of them up front
-/// made a small run spend most of its time and memory on phrases it never
-/// searched for.
-/// The source is checked at load (`regex_syntax`), so a pattern that cannot
-/// be parsed is left out of the lexicon as before.
+/// Its search is compiled on first use, not when the lexicon loads: a phrase
+/// regex with its Unicode word boundaries costs ~0.2 MiB and ~2 ms to build,
+/// and a corpus needs only some of the ~145 phrases (the five sources of
+/// `raw/` 66, a 20 MB bench corpus 72), so compiling all of them up front made
+/// a small run spend most of its time and memory on phrases it never searched
+/// for. The source is checked at load (`regex_syntax`), so a pattern that
+/// cannot be parsed is left out of the lexicon as before.
 #[derive(Debug)]
 pub struct PhrasePattern {
-    source: String,
-    regex: OnceLock<Option<Regex>>,
-    /// The pattern without its word boundaries. It starts with the phrase's
-    /// own letters, so the regex engine skips ahead with a literal prefilter
-    /// instead of stepping through every byte as `regex` must (its leading
-    /// boundary class matches almost any character); see [`find_phrases`].
-    inner_source: String,
-    inner: OnceLock<Option<Regex>>,
+    /// The pattern as written in the file.
+    pattern: &'static str,
+    word: OnceLock<Option<WholeWord>>,
     pub canonical: &'static str,
     pub class: PhraseClass,
 }
 
 impl PhrasePattern {
-    /// The pattern between word boundaries, the phrase as group 1. `None` only
-    /// if it exceeds the regex size limit (then it never matches).
-    pub fn regex(&self) -> Option<&Regex> {
-        self.regex
-            .get_or_init(|| Regex::new(&self.source).ok())
-            .as_ref()
-    }
-
-    fn inner(&self) -> Option<&Regex> {
-        self.inner
-            .get_or_init(|| Regex::new(&self.inner_source).ok())
+    /// The whole-word search of the pattern. `None` only if it exceeds the
+    /// regex size limit (then it never matches).
+    pub fn word(&self) -> Option<&WholeWord> {
+        self.word
+            .get_or_init(|| WholeWord::new("(?i)", self.pattern, &[]).ok())
             .as_ref()
     }
 }
@@ -350,13 +335,11 @@ const PHRASE_CLOSE: &str = r"(?:$|[^\p{L}\p{N}])";
 /// must start and end at a word boundary, so "men" does not match in "women".
 fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
     let mut sources = Vec::new();
-    let parses = |re: &str| regex_syntax::Parser::new().parse(re).is_ok();
     let patterns: Vec<PhrasePattern> = rows(tsv)
         .filter(|r| r.len() >= 2)
         .filter_map(|r| {
-            let source = format!("{PHRASE_OPEN}({}){PHRASE_CLOSE}", r[0]);
-            let inner_source = format!("(?i){}", r[0]);
-            if !parses(&source) || !parses(&inner_source) {
+            let plain = format!("{PHRASE_OPEN}({}){PHRASE_CLOSE}", r[0]);
+            if regex_syntax::Parser::new().parse(&plain).is_err() {
                 return None;
             }
             sources.push(format!("(?:{})", r[0]));
@@ -365,10 +348,8 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
                 _ => PhraseClass::Condition,
             };
             Some(PhrasePattern {
-                source,
-                regex: OnceLock::new(),
-                inner_source,
-                inner: OnceLock::new(),
+                pattern: r[0],
+                word: OnceLock::new(),
                 canonical: r[1],
                 class,
             })
@@ -383,7 +364,7 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
         .size_limit(64 << 20)
         .build()
         .ok();
-    let live = regex::RegexSetBuilder::new(patterns.iter().map(|p| &p.inner_source))
+    let live = regex::RegexSetBuilder::new(patterns.iter().map(|p| format!("(?i){}", p.pattern)))
         .size_limit(64 << 20)
         .build()
         .ok();
@@ -418,36 +399,19 @@ fn search_phrases(lexicon: &PhraseLexicon, text: &str, prefilter: bool) -> Vec<P
         if live.as_ref().is_some_and(|l| !l.matched(i)) {
             continue;
         }
+        let Some(word) = p.word() else { continue };
         let mut pos = 0;
         while pos < text.len() {
-            // Every match of `regex` holds a match of `inner`, starting no
-            // earlier than the leftmost one, c. So searching from the character
-            // before c finds exactly what searching from `pos` would.
-            let from = match p.inner().filter(|_| prefilter) {
-                Some(inner) => match inner.find_at(text, pos) {
-                    None => break,
-                    Some(m) => {
-                        let c = m.start();
-                        let back = text
-                            .get(..c)
-                            .and_then(|t| t.chars().next_back())
-                            .map_or(0, char::len_utf8);
-                        (c - back).max(pos)
-                    }
-                },
-                None => pos,
+            let found = if prefilter {
+                word.find_at(text, pos)
+            } else {
+                word.find_at_plain(text, pos)
             };
-            let Some(m) = p
-                .regex()
-                .and_then(|re| re.captures_at(text, from))
-                .and_then(|c| c.get(1))
-            else {
-                break;
-            };
-            if m.end() > m.start() {
-                all.push((m.start(), m.end(), i));
+            let Some(m) = found else { break };
+            if m.end > m.start {
+                all.push((m.start, m.end, i));
             }
-            pos = m.end().max(m.start() + 1);
+            pos = m.end.max(m.start + 1);
             while pos < text.len() && !text.is_char_boundary(pos) {
                 pos += 1;
             }
@@ -510,8 +474,13 @@ mod tests {
         assert!(INDICATION_PHRASES.live.is_some() && POPULATION_PHRASES.live.is_some());
         // compiled lazily at run time: make sure each of them does compile
         for p in INDICATION_PHRASES.iter().chain(POPULATION_PHRASES.iter()) {
-            assert!(p.regex().is_some(), "{} does not compile", p.source);
-            assert!(p.inner().is_some(), "{} does not compile", p.inner_source);
+            let word = p.word();
+            assert!(word.is_some(), "{} does not compile", p.pattern);
+            assert!(
+                word.is_some_and(|w| w.plain().is_some()),
+                "{} does not compile with its boundaries",
+                p.pattern
+            );
         }
         assert_eq!(
             rows(NUTRIENTS).count(),
@@ -592,6 +561,35 @@ mod tests {
             }
         }
         assert!(lines > 100);
+    }
+
+    /// The whole-word searches of the name lexicons find what their plain
+    /// regexes find, on every line of the sources (foods: not after a hyphen).
+    #[test]
+    fn name_finders_equal_their_plain_regexes_on_the_sources() {
+        fn plain(w: &WholeWord, text: &str) -> Vec<std::ops::Range<usize>> {
+            let mut out = Vec::new();
+            let mut pos = 0;
+            while let Some(r) = w.find_at_plain(text, pos) {
+                pos = r.end.max(r.start + 1);
+                out.push(r);
+            }
+            out
+        }
+        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
+        let mut found = 0;
+        for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
+            let text = std::fs::read(entry.path()).unwrap_or_default();
+            let text = String::from_utf8_lossy(&text);
+            for line in text.lines() {
+                for w in [&*NUTRIENT_FINDER, &*FOOD_FINDER] {
+                    let fast: Vec<_> = w.find_all(line).collect();
+                    assert_eq!(fast, plain(w, line), "{line}");
+                    found += fast.len();
+                }
+            }
+        }
+        assert!(found > 100);
     }
 
     proptest::proptest! {

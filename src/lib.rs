@@ -23,3 +23,4 @@ pub mod normalize;
 pub mod reconcile;
 pub mod spill;
 pub mod values;
+pub mod words;

@@ -14,24 +14,34 @@ use regex::Regex;
 use crate::lexicon;
 use crate::model::{row_id, Document, FormMention, LineKind};
 use crate::values::MkForm;
+use crate::words::WholeWord;
+
+/// "MK-4 tot MK-13": the range, then its two ends (groups 1, 2, 3).
+const RANGE_PATTERN: &str =
+    r"MK[\s-]?(\d{1,2})\s*(?:tot(?:\s+en\s+met)?|to|through|t/m|-|–|—)\s*MK[\s-]?(\d{1,2})";
 
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[^\p{L}\p{N}])(MK[\s-]?(\d{1,2})\s*(?:tot(?:\s+en\s+met)?|to|through|t/m|-|–|—)\s*MK[\s-]?(\d{1,2}))(?:$|[^\p{L}\p{N}])")
-        .expect("range regex compiles")
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\p{{L}}\p{{N}}])({RANGE_PATTERN})(?:$|[^\p{{L}}\p{{N}}])"
+    ))
+    .expect("range regex compiles")
 });
 
-static CHEMICAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)(?:^|[^\p{{L}}\p{{N}}])((?:{}))(?:$|[^\p{{L}}\p{{N}}])",
-        lexicon::FORM_SOURCES.join("|")
-    ))
-    .expect("form patterns from data/forms.tsv compile")
+/// [`RANGE`] without its boundaries: a line without a match of it holds no
+/// range, and this search skips ahead on the letters "MK" where `RANGE` must
+/// step through every byte.
+static RANGE_ANYWHERE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i){RANGE_PATTERN}")).expect("range regex compiles"));
+
+static CHEMICAL: LazyLock<WholeWord> = LazyLock::new(|| {
+    WholeWord::new("(?i)", &lexicon::FORM_SOURCES.join("|"), &[])
+        .expect("form patterns from data/forms.tsv compile")
 });
 
 /// A bare "K1"/"K2" token (case-sensitive: "k2" in running text is rare and
 /// ambiguous).
-static BARE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\p{L}\p{N}])(K[12])(?:$|[^\p{L}\p{N}])").expect("regex"));
+static BARE: LazyLock<WholeWord> =
+    LazyLock::new(|| WholeWord::new("", "K[12]", &[]).expect("regex"));
 
 /// "vitamin(e)(s) " right before a token: the token names the nutrient.
 static VITAMIN_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -39,21 +49,32 @@ static VITAMIN_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("regex")
 });
 
-static NAMES_K1: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[^\p{L}\p{N}])(?:K1|phylloquinone|fylloquinon|phytomenadione|fytomenadion)(?:$|[^\p{L}\p{N}])")
-        .expect("regex")
+static NAMES_K1: LazyLock<WholeWord> = LazyLock::new(|| {
+    WholeWord::new(
+        "(?i)",
+        "K1|phylloquinone|fylloquinon|phytomenadione|fytomenadion",
+        &[],
+    )
+    .expect("regex")
 });
 
-static NAMES_K2: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[^\p{L}\p{N}])(?:K2|MK[\s-]?\d{1,2}|menaquinon\w*|menachinon\w*|menatetrenon\w*)(?:$|[^\p{L}\p{N}])")
-        .expect("regex")
+static NAMES_K2: LazyLock<WholeWord> = LazyLock::new(|| {
+    WholeWord::new(
+        "(?i)",
+        r"K2|MK[\s-]?\d{1,2}|menaquinon\w*|menachinon\w*|menatetrenon\w*",
+        &[],
+    )
+    .expect("regex")
 });
 
 /// Form mentions in one line of text: `(byte offset, as written, form)`.
 pub fn forms_in_line(text: &str) -> Vec<(usize, String, MkForm)> {
     let mut out: Vec<(usize, String, MkForm)> = Vec::new();
     let mut taken: Vec<(usize, usize)> = Vec::new();
-    for c in RANGE.captures_iter(text) {
+    let ranges = RANGE_ANYWHERE
+        .is_match(text)
+        .then(|| RANGE.captures_iter(text));
+    for c in ranges.into_iter().flatten() {
         let (Some(m), Some(a), Some(b)) = (c.get(1), c.get(2), c.get(3)) else {
             continue;
         };
@@ -67,41 +88,27 @@ pub fn forms_in_line(text: &str) -> Vec<(usize, String, MkForm)> {
     }
     let overlaps =
         |s: usize, e: usize, taken: &[(usize, usize)]| taken.iter().any(|&(a, b)| s < b && a < e);
-    let mut pos = 0;
-    while pos < text.len() {
-        let Some(c) = CHEMICAL.captures_at(text, pos) else {
-            break;
-        };
-        let Some(m) = c.get(1) else { break };
-        pos = m.end();
-        if overlaps(m.start(), m.end(), &taken) {
+    for m in CHEMICAL.find_all(text) {
+        if overlaps(m.start, m.end, &taken) {
             continue;
         }
-        if let Ok(f) = m.as_str().parse::<MkForm>() {
-            out.push((m.start(), m.as_str().to_string(), f));
-            taken.push((m.start(), m.end()));
+        let raw = &text[m.clone()];
+        if let Ok(f) = raw.parse::<MkForm>() {
+            out.push((m.start, raw.to_string(), f));
+            taken.push((m.start, m.end));
         }
     }
-    if NAMES_K1.is_match(text) && NAMES_K2.is_match(text) {
-        let mut pos = 0;
-        while pos < text.len() {
-            let Some(c) = BARE.captures_at(text, pos) else {
-                break;
-            };
-            let Some(m) = c.get(1) else { break };
-            pos = m.end();
-            if overlaps(m.start(), m.end(), &taken) {
+    if NAMES_K1.find(text).is_some() && NAMES_K2.find(text).is_some() {
+        for m in BARE.find_all(text) {
+            if overlaps(m.start, m.end, &taken) {
                 continue;
             }
-            if text[m.end()..].starts_with('-') || VITAMIN_BEFORE.is_match(&text[..m.start()]) {
+            if text[m.end..].starts_with('-') || VITAMIN_BEFORE.is_match(&text[..m.start]) {
                 continue;
             }
-            let f = if m.as_str() == "K1" {
-                MkForm::K1
-            } else {
-                MkForm::K2
-            };
-            out.push((m.start(), m.as_str().to_string(), f));
+            let raw = &text[m.clone()];
+            let f = if raw == "K1" { MkForm::K1 } else { MkForm::K2 };
+            out.push((m.start, raw.to_string(), f));
         }
     }
     out.sort_by_key(|x| x.0);

@@ -3,10 +3,9 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::lexicon;
 use crate::values::MkForm;
+use crate::words::WholeWord;
 
 /// A name found in a sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,62 +18,46 @@ pub struct Mention<T> {
 
 /// Every nutrient name in `s` ("vitamine K2", "D3", "MK-7", "calcium").
 pub fn nutrients(s: &str) -> Vec<Mention<&'static str>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < s.len() {
-        let Some(c) = lexicon::NUTRIENT_FINDER.captures_at(s, pos) else {
-            break;
-        };
-        let Some(m) = c.get(1) else { break };
-        if let Some(v) = lexicon::nutrient_canonical(m.as_str()) {
-            out.push(Mention {
-                start: m.start(),
-                end: m.end(),
-                raw: m.as_str().to_string(),
+    lexicon::NUTRIENT_FINDER
+        .find_all(s)
+        .filter_map(|m| {
+            let raw = &s[m.clone()];
+            lexicon::nutrient_canonical(raw).map(|v| Mention {
+                start: m.start,
+                end: m.end,
+                raw: raw.to_string(),
                 value: v,
-            });
-        }
-        pos = m.end();
-    }
-    out
+            })
+        })
+        .collect()
 }
 
 /// Chemical form names in a sentence (MK-n, menaquinone-7, menatetrenon,
 /// phylloquinone, menaquinone), as used for the `form` column of value and dose
 /// rows. Bare "K1"/"K2" and "vitamin K2" are nutrients, not forms, here.
-static ROW_FORM: LazyLock<Regex> = LazyLock::new(|| {
+static ROW_FORM: LazyLock<WholeWord> = LazyLock::new(|| {
     let pats: Vec<&str> = lexicon::FORM_SOURCES
         .iter()
         .copied()
         .filter(|p| *p != "MK")
         .collect();
-    Regex::new(&format!(
-        r"(?i)(?:^|[^\p{{L}}\p{{N}}])((?:{}))(?:$|[^\p{{L}}\p{{N}}])",
-        pats.join("|")
-    ))
-    .expect("form patterns from data/forms.tsv compile")
+    WholeWord::new("(?i)", &pats.join("|"), &[]).expect("form patterns from data/forms.tsv compile")
 });
 
 /// Form mentions usable for a row's `form` column.
 pub fn row_forms(s: &str) -> Vec<Mention<MkForm>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < s.len() {
-        let Some(c) = ROW_FORM.captures_at(s, pos) else {
-            break;
-        };
-        let Some(m) = c.get(1) else { break };
-        if let Ok(f) = m.as_str().parse::<MkForm>() {
-            out.push(Mention {
-                start: m.start(),
-                end: m.end(),
-                raw: m.as_str().to_string(),
+    ROW_FORM
+        .find_all(s)
+        .filter_map(|m| {
+            let raw = &s[m.clone()];
+            raw.parse::<MkForm>().ok().map(|f| Mention {
+                start: m.start,
+                end: m.end,
+                raw: raw.to_string(),
                 value: f,
-            });
-        }
-        pos = m.end();
-    }
-    out
+            })
+        })
+        .collect()
 }
 
 /// A food name found in text.
@@ -86,27 +69,23 @@ pub struct FoodName {
 
 /// Every food name in `s`, longest match first at each position.
 pub fn foods(s: &str) -> Vec<Mention<FoodName>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < s.len() {
-        let Some(c) = lexicon::FOOD_FINDER.captures_at(s, pos) else {
-            break;
-        };
-        let Some(m) = c.get(1) else { break };
-        if let Some(f) = lexicon::FOODS_BY_NAME.get(&m.as_str().to_lowercase()) {
-            out.push(Mention {
-                start: m.start(),
-                end: m.end(),
-                raw: m.as_str().to_string(),
-                value: FoodName {
-                    canonical: f.canonical,
-                    group: f.group,
-                },
-            });
-        }
-        pos = m.end();
-    }
-    out
+    lexicon::FOOD_FINDER
+        .find_all(s)
+        .filter_map(|m| {
+            let raw = &s[m.clone()];
+            lexicon::FOODS_BY_NAME
+                .get(&raw.to_lowercase())
+                .map(|f| Mention {
+                    start: m.start,
+                    end: m.end,
+                    raw: raw.to_string(),
+                    value: FoodName {
+                        canonical: f.canonical,
+                        group: f.group,
+                    },
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -312,10 +312,19 @@ fn nutrient_just_before(sentence: &str, start: usize) -> bool {
         return false;
     };
     let before = last_words(before.trim_end(), 80);
-    lexicon::NUTRIENT_FINDER
-        .captures_iter(before)
-        .filter_map(|c| c.get(1))
-        .any(|m| before[m.end()..].trim().is_empty())
+    // as `captures_iter` of the plain regex: each search continues after the
+    // character that closed the previous name
+    let mut pos = 0;
+    while let Some(m) = lexicon::NUTRIENT_FINDER.find_at(before, pos) {
+        if before[m.end..].trim().is_empty() {
+            return true;
+        }
+        pos = before[m.end..]
+            .chars()
+            .next()
+            .map_or(before.len() + 1, |c| m.end + c.len_utf8());
+    }
+    false
 }
 
 /// Attach equivalent, nutrient, form, per-day and basis that follow an amount.
@@ -402,14 +411,14 @@ fn parse_tail(
 /// A nutrient name at the start of `rest` (after "of"/"van"), with the form it
 /// names and the end offset.
 fn nutrient_at_start(rest: &str) -> Option<(&'static str, Option<MkForm>, usize)> {
-    let c = lexicon::NUTRIENT_FINDER.captures(rest)?;
-    let m = c.get(1)?;
-    if !NUTRIENT_AFTER.is_match(&rest[..m.start()]) {
+    let m = lexicon::NUTRIENT_FINDER.find(rest)?;
+    if !NUTRIENT_AFTER.is_match(&rest[..m.start]) {
         return None;
     }
-    let nut = lexicon::nutrient_canonical(m.as_str())?;
-    let form = m.as_str().parse::<MkForm>().ok();
-    Some((nut, form, m.end()))
+    let name = &rest[m.clone()];
+    let nut = lexicon::nutrient_canonical(name)?;
+    let form = name.parse::<MkForm>().ok();
+    Some((nut, form, m.end))
 }
 
 #[cfg(test)]

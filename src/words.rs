@@ -1,0 +1,280 @@
+//! Whole-word search: a pattern that counts only where it is not glued to a
+//! letter or digit on either side ("men" is not found in "women", "MK-7" not in
+//! "MK-75").
+//!
+//! The plain way to say this to the regex engine is
+//! `(?:^|[^\p{L}\p{N}])(X)(?:$|[^\p{L}\p{N}])`, the word as group 1. That
+//! regex is slow to search with: its leading class matches almost any
+//! character, so the engine cannot skip ahead on the literal letters of `X`
+//! and steps its lazy DFA through every byte (a DFA with Unicode classes, which
+//! misses its cache), and the group forces a third pass for the captures.
+//! Most of the lexicon searches of extraction have this shape (food, nutrient
+//! and form names, the indication and population phrases).
+//!
+//! [`WholeWord`] searches for `X` alone, which the engine does with its
+//! literal prefilter, and checks the two neighbouring characters itself. Only
+//! when that check fails (the match is glued to a word, or `X`'s preferred
+//! alternative ends inside a word where a longer one would not) does it ask the
+//! plain regex, from just before that match. The result is the plain regex's
+//! group 1 in every case; the tests compare the two on the lexicons.
+
+use std::ops::Range;
+use std::sync::{LazyLock, OnceLock};
+
+use regex::Regex;
+
+/// A letter or digit as the plain regex's `[\p{L}\p{N}]` means it (not
+/// `char::is_alphanumeric`, whose Alphabetic property also holds combining
+/// marks and letter-like numbers).
+static WORD_CHAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\A[\p{L}\p{N}]").expect("word character class compiles"));
+
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    let mut buf = [0u8; 4];
+    WORD_CHAR.is_match(c.encode_utf8(&mut buf))
+}
+
+/// A pattern matched only as a whole word; see the module documentation.
+///
+/// Text form of what it matches, for `WholeWord::new("(?i)", "mk-?7", "")`:
+/// `(?i)(?:^|[^\p{L}\p{N}])(mk-?7)(?:$|[^\p{L}\p{N}])`, group 1.
+#[derive(Debug)]
+pub struct WholeWord {
+    /// The pattern with its flags, no boundaries: searched first.
+    inner: Regex,
+    /// The plain regex (see [`WholeWord::plain_source`]), compiled the first
+    /// time a match needs it: many patterns never do.
+    full_source: String,
+    full: OnceLock<Option<Regex>>,
+    /// Characters that may not come before the word either (the food names
+    /// do not start after a hyphen: "vitamine-K2-rijke").
+    not_after: &'static [char],
+}
+
+impl WholeWord {
+    /// `flags` is prefixed to the pattern as written (`"(?i)"` or `""`);
+    /// `pattern` is a regex (an alternation is fine); `not_after` lists
+    /// characters besides letters and digits that may not precede the word.
+    pub fn new(
+        flags: &str,
+        pattern: &str,
+        not_after: &'static [char],
+    ) -> Result<WholeWord, regex::Error> {
+        let inner = regex::RegexBuilder::new(&format!("{flags}(?:{pattern})"))
+            .size_limit(64 << 20)
+            .build()?;
+        let extra: String = not_after
+            .iter()
+            .map(|c| regex::escape(&c.to_string()))
+            .collect();
+        let full_source =
+            format!(r"{flags}(?:^|[^\p{{L}}\p{{N}}{extra}])({pattern})(?:$|[^\p{{L}}\p{{N}}])");
+        // fail now, not at the first fallback, if the boundaries break it
+        regex_syntax::Parser::new()
+            .parse(&full_source)
+            .map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        Ok(WholeWord {
+            inner,
+            full_source,
+            full: OnceLock::new(),
+            not_after,
+        })
+    }
+
+    /// The plain regex this search is equal to, word as group 1.
+    pub fn plain_source(&self) -> &str {
+        &self.full_source
+    }
+
+    /// The plain regex, compiled on first call; `None` if it exceeds the size
+    /// limit (then [`WholeWord::find_at_plain`] finds nothing).
+    pub fn plain(&self) -> Option<&Regex> {
+        self.full
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.full_source)
+                    .size_limit(64 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The first whole-word match whose surrounding starts at or after `pos`
+    /// (the plain regex's group 1 when searched from `pos`): the character
+    /// before the word must itself lie at or after `pos`, so a loop that
+    /// continues from the previous word's end finds the next one even when a
+    /// single space separates them.
+    pub fn find_at(&self, text: &str, pos: usize) -> Option<Range<usize>> {
+        if pos > text.len() {
+            return None;
+        }
+        let m = self.inner.find_at(text, pos)?;
+        let (s, e) = (m.start(), m.end());
+        let before = text.get(..s).and_then(|t| t.chars().next_back());
+        let open = match before {
+            // `^` of the plain regex: only at the very start of the text
+            None => true,
+            Some(c) => s - c.len_utf8() >= pos && !is_word_char(c) && !self.not_after.contains(&c),
+        };
+        let close = text
+            .get(e..)
+            .and_then(|t| t.chars().next())
+            .is_none_or(|c| !is_word_char(c));
+        if e > s && open && close {
+            return Some(s..e);
+        }
+        // The plain regex's match, if any, has its word at or after `s` (no
+        // match of the pattern starts before it), so its surrounding starts
+        // no earlier than the character before `s`.
+        let from = before.map_or(s, |c| s - c.len_utf8()).max(pos);
+        self.find_at_plain(text, from)
+    }
+
+    /// [`WholeWord::find_at`] by the plain regex alone (the reference the
+    /// fast path is tested against).
+    pub fn find_at_plain(&self, text: &str, pos: usize) -> Option<Range<usize>> {
+        if pos > text.len() {
+            return None;
+        }
+        let c = self.plain()?.captures_at(text, pos)?;
+        c.get(1).map(|m| m.range())
+    }
+
+    /// The first whole-word match in `text`.
+    pub fn find(&self, text: &str) -> Option<Range<usize>> {
+        self.find_at(text, 0)
+    }
+
+    /// Whether the pattern occurs anywhere in `text`, whole word or not: a
+    /// cheap test that no whole-word match can exist when it is false.
+    pub fn may_match(&self, text: &str) -> bool {
+        self.inner.is_match(text)
+    }
+
+    /// Every whole-word match, each search continuing at the end of the
+    /// previous word (empty matches skipped), as the lexicon searches do.
+    pub fn find_all<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
+        let mut pos = 0;
+        std::iter::from_fn(move || {
+            while pos <= text.len() {
+                let r = self.find_at(text, pos)?;
+                pos = if r.end > r.start {
+                    r.end
+                } else {
+                    next_boundary(text, r.end)
+                };
+                if r.end > r.start {
+                    return Some(r);
+                }
+            }
+            None
+        })
+    }
+}
+
+/// The next character boundary after `i` (`text.len() + 1` at the end, to stop).
+fn next_boundary(text: &str, i: usize) -> usize {
+    text.get(i..)
+        .and_then(|t| t.chars().next())
+        .map_or(text.len() + 1, |c| i + c.len_utf8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_plain(w: &WholeWord, text: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos <= text.len() {
+            let Some(r) = w.find_at_plain(text, pos) else {
+                break;
+            };
+            pos = if r.end > r.start {
+                r.end
+            } else {
+                next_boundary(text, r.end)
+            };
+            if r.end > r.start {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn finds_words_not_parts_of_words() {
+        let w = WholeWord::new("(?i)", "men|women", &[]).unwrap();
+        let t = "Women and men; menopause, WOMEN";
+        let found: Vec<&str> = w.find_all(t).map(|r| &t[r]).collect();
+        assert_eq!(found, ["Women", "men", "WOMEN"]);
+        assert_eq!(w.find("omen"), None);
+    }
+
+    #[test]
+    fn a_shorter_alternative_glued_to_a_word_gives_way_to_a_longer_one() {
+        // "vitamin" is preferred but ends inside "vitamine": the plain regex
+        // backtracks to "vitamine", and so must the fast path.
+        let w = WholeWord::new("(?i)", "vitamin|vitamine", &[]).unwrap();
+        assert_eq!(w.find("de vitamine K2"), Some(3..11));
+        assert_eq!(w.find_at_plain("de vitamine K2", 0), Some(3..11));
+    }
+
+    #[test]
+    fn the_character_before_must_lie_inside_the_searched_part() {
+        let w = WholeWord::new("", "K2", &[]).unwrap();
+        // searching from 3 ("K2" at 3): the space at 2 is before `pos`
+        assert_eq!(w.find_at("xx K2 K2", 3), Some(6..8));
+        assert_eq!(w.find_at_plain("xx K2 K2", 3), Some(6..8));
+        assert_eq!(w.find_at("K2", 0), Some(0..2));
+        assert_eq!(w.find_at("K2", 3), None);
+    }
+
+    #[test]
+    fn extra_characters_may_not_come_before() {
+        let w = WholeWord::new("(?i)", "kaas", &['-']).unwrap();
+        assert_eq!(w.find("geiten-kaas"), None);
+        assert_eq!(w.find("geiten kaas"), Some(7..11));
+    }
+
+    #[test]
+    fn non_ascii_letters_are_word_characters() {
+        let w = WholeWord::new("(?i)", "ei", &[]).unwrap();
+        assert_eq!(w.find("één ei"), Some(6..8));
+        assert_eq!(w.find("éei"), None);
+        assert_eq!(w.find("ei\u{0301}"), Some(0..2)); // a combining mark is no letter
+        assert_eq!(w.find_at_plain("ei\u{0301}", 0), Some(0..2));
+    }
+
+    proptest::proptest! {
+        /// Texts glued from parts of the words, separators and multi-byte
+        /// letters: the fast search equals the plain regex everywhere.
+        #[test]
+        fn equals_the_plain_regex(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "mk", "MK", "-", "7", "4", "k2", "K2", "vitamin", "e", "vitamine",
+                "men", "wo", " ", "  ", ",", "(", ")", "é", "ß", "\u{0301}", "ⅷ", "kaas",
+            ]), 0..12),
+            start in 0usize..6,
+        ) {
+            let text: String = parts.concat();
+            let words = [
+                WholeWord::new("(?i)", r"mk[\s-]?\d{1,2}|k2|vitamine?|men|women", &[]).unwrap(),
+                WholeWord::new("", r"K[12]", &[]).unwrap(),
+                WholeWord::new("(?i)", r"kaas|e", &['-']).unwrap(),
+                WholeWord::new("(?i)", r"x*", &[]).unwrap(),
+            ];
+            for w in &words {
+                let fast: Vec<_> = w.find_all(&text).collect();
+                proptest::prop_assert_eq!(&fast, &all_plain(w, &text), "{}", w.plain_source());
+                let pos = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).nth(start);
+                if let Some(pos) = pos {
+                    proptest::prop_assert_eq!(w.find_at(&text, pos), w.find_at_plain(&text, pos));
+                }
+            }
+        }
+    }
+}
