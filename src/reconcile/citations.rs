@@ -125,6 +125,7 @@ struct Lists<'a> {
 struct Entry<'a> {
     r: &'a Reference,
     journal: OnceLock<Vec<String>>,
+    journal_groups: OnceLock<Vec<usize>>,
     raw_folded: OnceLock<String>,
     title_stems: OnceLock<BTreeSet<Text>>,
 }
@@ -134,6 +135,7 @@ impl<'a> Entry<'a> {
         Entry {
             r,
             journal: OnceLock::new(),
+            journal_groups: OnceLock::new(),
             raw_folded: OnceLock::new(),
             title_stems: OnceLock::new(),
         }
@@ -141,6 +143,11 @@ impl<'a> Entry<'a> {
 
     fn journal(&self) -> &[String] {
         self.journal.get_or_init(|| journal_words(&self.r.journal))
+    }
+
+    fn journal_groups(&self) -> &[usize] {
+        self.journal_groups
+            .get_or_init(|| journal_groups(self.journal()))
     }
 
     fn raw_folded(&self) -> &str {
@@ -513,10 +520,26 @@ static JOURNALS: LazyLock<Vec<Vec<Vec<String>>>> = LazyLock::new(|| {
 /// of one journal in the lexicon ("JAMA" and "Journal of the American Medical
 /// Association")?
 fn same_journal(a: &[String], b: &[String]) -> bool {
-    words_match(a, b)
-        || JOURNALS
-            .iter()
-            .any(|g| g.iter().any(|s| words_match(s, a)) && g.iter().any(|s| words_match(s, b)))
+    same_journal_in((a, &journal_groups(a)), (b, &journal_groups(b)))
+}
+
+/// The journals of the lexicon (indices into [`JOURNALS`]) that `words` is a
+/// spelling of. Worked out once per title: the citation audit compares every
+/// journal a text names with the journal of each candidate entry, and each
+/// comparison went through the whole lexicon again.
+fn journal_groups(words: &[String]) -> Vec<usize> {
+    JOURNALS
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.iter().any(|s| words_match(s, words)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// [`same_journal`] of two titles with their [`journal_groups`]: the titles
+/// match, or some journal of the lexicon has a spelling matching each.
+fn same_journal_in(a: (&[String], &[usize]), b: (&[String], &[usize])) -> bool {
+    words_match(a.0, b.0) || a.1.iter().any(|g| b.1.contains(g))
 }
 
 /// Words before a one-word journal title that show it is one ("in Nutrients",
@@ -699,6 +722,8 @@ const NOT_TRIALS: &[&str] = &[
 struct Cues {
     /// Journal titles as written, in title words.
     journals: Vec<Vec<String>>,
+    /// The [`journal_groups`] of each of `journals`.
+    journal_groups: Vec<Vec<usize>>,
     /// The same, as written in the text (for the report).
     journal_text: Vec<String>,
     years: Vec<i64>,
@@ -765,6 +790,7 @@ fn claim_text(span: &str) -> &str {
 impl Cues {
     fn find(text: &str, known: &[Vec<String>]) -> Cues {
         let journals = journals_named(text, known);
+        let journal_groups = journals.iter().map(|j| journal_groups(j)).collect();
         let journal_text = journals.iter().map(|j| display_title(j, text)).collect();
         // Every year cue holds a year: a text without four digits starting
         // 19 or 20 skips the four regexes.
@@ -798,6 +824,7 @@ impl Cues {
         trials.dedup();
         Cues {
             journals,
+            journal_groups,
             journal_text,
             years,
             trials,
@@ -819,7 +846,12 @@ impl Cues {
             return true;
         }
         let jw = e.journal();
-        jw.is_empty() || self.journals.iter().any(|j| same_journal(j, jw))
+        jw.is_empty()
+            || self
+                .journals
+                .iter()
+                .zip(&self.journal_groups)
+                .any(|(j, g)| same_journal_in((j, g), (jw, e.journal_groups())))
     }
 
     fn year_ok(&self, r: &Reference) -> bool {
