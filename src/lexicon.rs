@@ -542,51 +542,42 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn prefiltered_phrase_search_equals_the_plain_one_on_the_sources() {
+    /// Every line of the sources in `raw/`.
+    fn source_lines() -> Vec<String> {
         let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
-        let mut lines = 0;
+        let mut lines = Vec::new();
         for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
             let text = std::fs::read(entry.path()).unwrap_or_default();
-            let text = String::from_utf8_lossy(&text);
-            for line in text.lines() {
-                lines += 1;
-                for lexicon in [&*INDICATION_PHRASES, &*POPULATION_PHRASES] {
-                    assert_eq!(
-                        found(lexicon, line),
-                        find_phrases_plain(lexicon, line),
-                        "{line}"
-                    );
-                }
+            lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_string));
+        }
+        lines
+    }
+
+    #[test]
+    fn prefiltered_phrase_search_equals_the_plain_one_on_the_sources() {
+        let lines = source_lines();
+        for line in &lines {
+            for lexicon in [&*INDICATION_PHRASES, &*POPULATION_PHRASES] {
+                assert_eq!(
+                    found(lexicon, line),
+                    find_phrases_plain(lexicon, line),
+                    "{line}"
+                );
             }
         }
-        assert!(lines > 100);
+        assert!(lines.len() > 100);
     }
 
     /// The whole-word searches of the name lexicons find what their plain
     /// regexes find, on every line of the sources (foods: not after a hyphen).
     #[test]
     fn name_finders_equal_their_plain_regexes_on_the_sources() {
-        fn plain(w: &WholeWord, text: &str) -> Vec<std::ops::Range<usize>> {
-            let mut out = Vec::new();
-            let mut pos = 0;
-            while let Some(r) = w.find_at_plain(text, pos) {
-                pos = r.end.max(r.start + 1);
-                out.push(r);
-            }
-            out
-        }
-        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
         let mut found = 0;
-        for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
-            let text = std::fs::read(entry.path()).unwrap_or_default();
-            let text = String::from_utf8_lossy(&text);
-            for line in text.lines() {
-                for w in [&*NUTRIENT_FINDER, &*FOOD_FINDER] {
-                    let fast: Vec<_> = w.find_all(line).collect();
-                    assert_eq!(fast, plain(w, line), "{line}");
-                    found += fast.len();
-                }
+        for line in &source_lines() {
+            for w in [&*NUTRIENT_FINDER, &*FOOD_FINDER] {
+                let fast: Vec<_> = w.find_all(line).collect();
+                assert_eq!(fast, w.find_all_plain(line), "{line}");
+                found += fast.len();
             }
         }
         assert!(found > 100);

@@ -143,6 +143,27 @@ impl WholeWord {
         c.get(1).map(|m| m.range())
     }
 
+    /// [`WholeWord::find_all`] by the plain regex alone (the reference the
+    /// fast path is tested against).
+    pub fn find_all_plain(&self, text: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos <= text.len() {
+            let Some(r) = self.find_at_plain(text, pos) else {
+                break;
+            };
+            pos = if r.end > r.start {
+                r.end
+            } else {
+                next_boundary(text, r.end)
+            };
+            if r.end > r.start {
+                out.push(r);
+            }
+        }
+        out
+    }
+
     /// The first whole-word match in `text`.
     pub fn find(&self, text: &str) -> Option<Range<usize>> {
         self.find_at(text, 0)
@@ -185,25 +206,6 @@ fn next_boundary(text: &str, i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn all_plain(w: &WholeWord, text: &str) -> Vec<Range<usize>> {
-        let mut out = Vec::new();
-        let mut pos = 0;
-        while pos <= text.len() {
-            let Some(r) = w.find_at_plain(text, pos) else {
-                break;
-            };
-            pos = if r.end > r.start {
-                r.end
-            } else {
-                next_boundary(text, r.end)
-            };
-            if r.end > r.start {
-                out.push(r);
-            }
-        }
-        out
-    }
 
     #[test]
     fn finds_words_not_parts_of_words() {
@@ -269,7 +271,7 @@ mod tests {
             ];
             for w in &words {
                 let fast: Vec<_> = w.find_all(&text).collect();
-                proptest::prop_assert_eq!(&fast, &all_plain(w, &text), "{}", w.plain_source());
+                proptest::prop_assert_eq!(&fast, &w.find_all_plain(&text), "{}", w.plain_source());
                 let pos = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).nth(start);
                 if let Some(pos) = pos {
                     proptest::prop_assert_eq!(w.find_at(&text, pos), w.find_at_plain(&text, pos));
