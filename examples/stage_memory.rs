@@ -154,14 +154,8 @@ fn main() -> anyhow::Result<()> {
     });
     mark("families");
     let mut corpus_found = Vec::new();
-    let (consensus, _) = reconcile::reconcile_corpus_loading(
-        |family| {
-            parked
-                .load(family, &spill)
-                .map_err(reconcile::CorpusError::from)
-        },
-        |d| corpus_found.push(d),
-    )?;
+    let (consensus, _) =
+        reconcile::reconcile_corpus_parked(&parked, &spill, |d| corpus_found.push(d))?;
     mark("reconcile");
     println!(
         "keys loaded for reconcile, one family at a time (full rows on disk: {:.1} MB):",

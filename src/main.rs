@@ -16,7 +16,6 @@ use nutripipe::cache::{self, Cache};
 use nutripipe::emit::{self, EmitOptions};
 use nutripipe::model::{Dataset, DocSummary, Extracted, Warning};
 use nutripipe::reconcile::keys::ParkedKeys;
-use nutripipe::reconcile::CorpusError;
 use nutripipe::spill::{RowSource, Slot, Spill, SpillError, SpillRows};
 use nutripipe::{extract, ingest, normalize, reconcile};
 
@@ -538,14 +537,11 @@ fn run(args: &RunArgs) -> Result<()> {
     let mut corpus_found = reconcile::CorpusFindings::default();
     let mut failed = None;
     let (consensus, known) = pool.install(|| {
-        reconcile::reconcile_corpus_loading(
-            |family| kept.load(family, &spill).map_err(CorpusError::from),
-            |d| {
-                if failed.is_none() {
-                    failed = corpus_found.park(&d, &spill).err();
-                }
-            },
-        )
+        reconcile::reconcile_corpus_parked(&kept, &spill, |d| {
+            if failed.is_none() {
+                failed = corpus_found.park(&d, &spill).err();
+            }
+        })
     })?;
     drop(kept);
     if let Some(e) = failed {

@@ -39,7 +39,7 @@ fn is_word_char(c: char) -> bool {
 
 /// A pattern matched only as a whole word; see the module documentation.
 ///
-/// Text form of what it matches, for `WholeWord::new("(?i)", "mk-?7", "")`:
+/// Text form of what it matches, for `WholeWord::new("(?i)", "mk-?7", &[])`:
 /// `(?i)(?:^|[^\p{L}\p{N}])(mk-?7)(?:$|[^\p{L}\p{N}])`, group 1.
 #[derive(Debug)]
 pub struct WholeWord {
@@ -146,22 +146,7 @@ impl WholeWord {
     /// [`WholeWord::find_all`] by the plain regex alone (the reference the
     /// fast path is tested against).
     pub fn find_all_plain(&self, text: &str) -> Vec<Range<usize>> {
-        let mut out = Vec::new();
-        let mut pos = 0;
-        while pos <= text.len() {
-            let Some(r) = self.find_at_plain(text, pos) else {
-                break;
-            };
-            pos = if r.end > r.start {
-                r.end
-            } else {
-                next_boundary(text, r.end)
-            };
-            if r.end > r.start {
-                out.push(r);
-            }
-        }
-        out
+        successive(text, |pos| self.find_at_plain(text, pos)).collect()
     }
 
     /// The first whole-word match in `text`.
@@ -169,35 +154,39 @@ impl WholeWord {
         self.find_at(text, 0)
     }
 
-    /// Whether the pattern occurs anywhere in `text`, whole word or not: a
-    /// cheap test that no whole-word match can exist when it is false.
-    pub fn may_match(&self, text: &str) -> bool {
-        self.inner.is_match(text)
-    }
-
     /// Every whole-word match, each search continuing at the end of the
     /// previous word (empty matches skipped), as the lexicon searches do.
     pub fn find_all<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
-        let mut pos = 0;
-        std::iter::from_fn(move || {
-            while pos <= text.len() {
-                let r = self.find_at(text, pos)?;
-                pos = if r.end > r.start {
-                    r.end
-                } else {
-                    next_boundary(text, r.end)
-                };
-                if r.end > r.start {
-                    return Some(r);
-                }
-            }
-            None
-        })
+        successive(text, move |pos| self.find_at(text, pos))
     }
 }
 
+/// The non-empty matches `find` gives from the start of `text` on, each
+/// search continuing at the end of the previous match (or, after an empty
+/// one, at the next character).
+fn successive<'t>(
+    text: &'t str,
+    find: impl Fn(usize) -> Option<Range<usize>> + 't,
+) -> impl Iterator<Item = Range<usize>> + 't {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos <= text.len() {
+            let r = find(pos)?;
+            pos = if r.end > r.start {
+                r.end
+            } else {
+                next_boundary(text, r.end)
+            };
+            if r.end > r.start {
+                return Some(r);
+            }
+        }
+        None
+    })
+}
+
 /// The next character boundary after `i` (`text.len() + 1` at the end, to stop).
-fn next_boundary(text: &str, i: usize) -> usize {
+pub(crate) fn next_boundary(text: &str, i: usize) -> usize {
     text.get(i..)
         .and_then(|t| t.chars().next())
         .map_or(text.len() + 1, |c| i + c.len_utf8())

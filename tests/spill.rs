@@ -160,15 +160,8 @@ fn corpus_keys_gathered_document_by_document_are_the_keys_of_all_rows() {
     }
     assert_eq!(names(&at_once), names(&loaded));
     let mut found = Vec::new();
-    let (consensus, known) = reconcile::reconcile_corpus_loading(
-        |family| {
-            parked
-                .load(family, &spill)
-                .map_err(reconcile::CorpusError::from)
-        },
-        |d| found.push(d),
-    )
-    .unwrap();
+    let (consensus, known) =
+        reconcile::reconcile_corpus_parked(&parked, &spill, |d| found.push(d)).unwrap();
     let (want_consensus, mut want_found) = reconcile::reconcile_corpus(&at_once).unwrap();
     reconcile::sort_discrepancies(&mut found);
     reconcile::sort_discrepancies(&mut want_found);

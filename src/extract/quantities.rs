@@ -319,10 +319,7 @@ fn nutrient_just_before(sentence: &str, start: usize) -> bool {
         if before[m.end..].trim().is_empty() {
             return true;
         }
-        pos = before[m.end..]
-            .chars()
-            .next()
-            .map_or(before.len() + 1, |c| m.end + c.len_utf8());
+        pos = crate::words::next_boundary(before, m.end);
     }
     false
 }

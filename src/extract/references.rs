@@ -35,7 +35,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::ingest::segment::strip_bullet;
-use crate::model::{row_id, Document, LineKind, Reference, Warning};
+use crate::model::{row_id, Document, Lang, LineKind, Reference, Warning};
 use crate::values::author::Author;
 use crate::values::doi::Doi;
 use crate::values::pages::PageRange;
@@ -328,7 +328,7 @@ pub fn title_lang(title: &str) -> String {
         return "en".into();
     }
     let votes = crate::ingest::lang::function_votes(title);
-    if votes.en >= 2 && votes.nl == 0 {
+    if votes.settled(2) == Some(Lang::En) {
         return "en".into();
     }
     // built once: every entry of every list asks it
@@ -338,7 +338,7 @@ pub fn title_lang(title: &str) -> String {
     let Some(info) = DETECTOR.detect(title) else {
         return "en".into();
     };
-    let dutch_words = votes.nl >= 1 && votes.en == 0;
+    let dutch_words = votes.settled(1) == Some(Lang::Nl);
     let sure = info.confidence() >= TITLE_CONFIDENCE || (info.lang() == W::Nld && dutch_words);
     match info.lang() {
         _ if !sure => "en",

@@ -153,7 +153,7 @@ pub struct Votes {
 impl Votes {
     /// The language the words settle on their own: at least `min` words of
     /// one language and none of the other.
-    fn settled(self, min: usize) -> Option<Lang> {
+    pub fn settled(self, min: usize) -> Option<Lang> {
         match (self.nl, self.en) {
             (n, 0) if n >= min => Some(Lang::Nl),
             (0, e) if e >= min => Some(Lang::En),

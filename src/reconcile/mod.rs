@@ -101,6 +101,19 @@ pub fn reconcile_corpus_loading<E: From<consensus::ConsensusError>>(
     Ok((consensus, known))
 }
 
+/// [`reconcile_corpus_loading`] with the keys a run parked in `spill`, each
+/// family read back when its check runs.
+pub fn reconcile_corpus_parked(
+    parked: &keys::ParkedKeys,
+    spill: &Spill,
+    out: impl FnMut(Discrepancy),
+) -> Result<(Vec<FoodConsensus>, citations::KnownJournals), CorpusError> {
+    reconcile_corpus_loading(
+        |family| parked.load(family, spill).map_err(CorpusError::from),
+        out,
+    )
+}
+
 /// The findings of the checks across documents, parked until [`audit`] has
 /// read the lines they point at: only where they are, and those places,
 /// stay in memory.
