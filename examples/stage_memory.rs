@@ -153,9 +153,17 @@ fn main() -> anyhow::Result<()> {
         reconcile::values::dose_conflicts(&load(Family::Doses)).len()
     });
     mark("families");
-    let mut corpus_found = Vec::new();
-    let (consensus, _) =
-        reconcile::reconcile_corpus_parked(&parked, &spill, |d| corpus_found.push(d))?;
+    // as `run` does: each finding parked as soon as it is made
+    let mut corpus_found = reconcile::CorpusFindings::default();
+    let mut failed = None;
+    let (consensus, _) = reconcile::reconcile_corpus_parked(&parked, &spill, |d| {
+        if failed.is_none() {
+            failed = corpus_found.park(&d, &spill).err();
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     mark("reconcile");
     println!(
         "keys loaded for reconcile, one family at a time (full rows on disk: {:.1} MB):",
@@ -186,12 +194,12 @@ fn main() -> anyhow::Result<()> {
     let findings = reconcile::audit(
         &rows,
         &known,
-        reconcile::CorpusFindings::parked(&corpus_found, &spill)?,
+        corpus_found,
         &spill,
         |ex| emit::ReportParts::parking(ex, &spill),
         |p| parts.absorb(p),
     )?;
-    parts.fill(&mut ds);
+    parts.fill(&mut ds)?;
     ds.discrepancies = findings;
     mark("audit");
     // each writer alone: what it holds at its peak
@@ -254,7 +262,11 @@ fn main() -> anyhow::Result<()> {
     cost("food_consensus", consensus.len(), consensus);
     cost("findings (places)", discrepancies.len(), discrepancies);
     cost("bib keys", bib_keys.len(), bib_keys);
-    cost("chart marks", chart.values().map(Vec::len).sum(), chart);
+    cost(
+        "chart marks",
+        chart.values().map(nutripipe::spill::MarkList::len).sum(),
+        chart,
+    );
     cost("documents", documents.len(), documents);
     mark("end");
     Ok(())

@@ -567,7 +567,7 @@ fn run(args: &RunArgs) -> Result<()> {
         )
     })?;
     pb.finish_and_clear();
-    parts.fill(&mut ds);
+    parts.fill(&mut ds)?;
     timings.mark("markers");
     ds.consensus = consensus;
     ds.discrepancies = findings;

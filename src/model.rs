@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spill::{Findings, ParkedText};
+use crate::spill::{Findings, MarkList};
 use crate::values::Range;
 
 /// A short text field of a row (ids, document ids, vocabulary values, units,
@@ -587,17 +587,16 @@ impl RowCounts {
 }
 
 /// One source's value of a food on one basis, as the report's chart draws it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChartMark {
     pub doc: Text,
     pub range: Range,
-    /// Tooltip: where the value comes from and its source line (parked in a
-    /// run: there is one per food value).
-    pub tip: ParkedText,
+    /// Tooltip: where the value comes from and its source line.
+    pub tip: String,
 }
 
 /// Chart marks by (nutrient, food, comparable basis), in row order.
-pub type ChartMarks = BTreeMap<(String, String, String), Vec<ChartMark>>;
+pub type ChartMarks = BTreeMap<(String, String, String), MarkList>;
 
 /// Per-document facts for the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{Discrepancy, Extracted, Finding, Severity, TableOrder, Text};
+use crate::model::{ChartMark, Discrepancy, Extracted, Finding, Severity, TableOrder, Text};
 
 /// Why rows could not be parked or read back.
 #[derive(Debug, Error)]
@@ -224,41 +224,96 @@ impl RowSource for SpillRows<'_> {
     }
 }
 
-/// A text held in memory, or parked in a spill until it is written: the
-/// tooltips of the report's chart, one per food value (a source line each),
-/// wait for emit in a large run, and held they grew with the corpus.
-#[derive(Debug, Clone)]
-pub enum ParkedText {
-    Held(String),
-    Parked(Arc<Spill>, Slot),
+/// The marks of one row of the report's chart (a food on one basis), in row
+/// order: there is one per food value, each with its source line as the
+/// tooltip, and they wait for emit. Held, they grew with the corpus (~72
+/// bytes a value beside a parked tooltip); so a run parks them a block of
+/// [`MARK_BLOCK`] at a time as they come ([`MarkList::push`]), and memory
+/// holds a part-filled block per row, the count and the range the chart's
+/// axis needs. Library callers that hold everything keep them all here.
+#[derive(Debug, Clone, Default)]
+pub struct MarkList {
+    spill: Option<Arc<Spill>>,
+    /// Full blocks, parked in order.
+    blocks: Vec<Slot>,
+    /// The marks after the last full block.
+    held: Vec<ChartMark>,
+    len: usize,
+    /// Smallest and largest positive end of any mark (`None` when none is
+    /// positive).
+    positive: Option<(f64, f64)>,
 }
 
-impl ParkedText {
-    /// Park `text` in `spill`.
-    pub fn park(text: &str, spill: &Arc<Spill>) -> Result<ParkedText, SpillError> {
-        Ok(ParkedText::Parked(
-            Arc::clone(spill),
-            spill.put_value(text)?,
-        ))
+/// Marks per parked block of a [`MarkList`].
+pub const MARK_BLOCK: usize = 32;
+
+impl MarkList {
+    /// Add the next mark; when `park` is given, a full block goes to it.
+    pub fn push(&mut self, m: ChartMark, park: Option<&Arc<Spill>>) -> Result<(), SpillError> {
+        self.len += 1;
+        for x in [m.range.min, m.range.max] {
+            if x > 0.0 {
+                let (lo, hi) = self.positive.unwrap_or((x, x));
+                self.positive = Some((lo.min(x), hi.max(x)));
+            }
+        }
+        self.held.push(m);
+        if let Some(spill) = park {
+            if self.held.len() >= MARK_BLOCK {
+                self.blocks.push(spill.put_value(&self.held)?);
+                self.held.clear();
+                self.spill.get_or_insert_with(|| Arc::clone(spill));
+            }
+        }
+        Ok(())
     }
 
-    /// The text (read back from the spill if parked).
-    pub fn text(&self) -> Result<Cow<'_, str>, SpillError> {
-        match self {
-            ParkedText::Held(s) => Ok(Cow::Borrowed(s)),
-            ParkedText::Parked(spill, slot) => spill.get_value::<String>(*slot).map(Cow::Owned),
+    /// Add the marks of `other` after these, in order.
+    pub fn append(&mut self, other: MarkList, park: Option<&Arc<Spill>>) -> Result<(), SpillError> {
+        if let Some(spill) = &other.spill {
+            for &slot in &other.blocks {
+                for m in spill.get_value::<Vec<ChartMark>>(slot)? {
+                    self.push(m, park)?;
+                }
+            }
         }
+        for m in other.held {
+            self.push(m, park)?;
+        }
+        Ok(())
     }
-}
 
-/// Held texts compare by text; parked ones by where they are parked.
-impl PartialEq for ParkedText {
-    fn eq(&self, other: &ParkedText) -> bool {
-        match (self, other) {
-            (ParkedText::Held(a), ParkedText::Held(b)) => a == b,
-            (ParkedText::Parked(s, a), ParkedText::Parked(t, b)) => Arc::ptr_eq(s, t) && a == b,
-            _ => false,
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The smallest and largest positive end of the marks.
+    pub fn positive_range(&self) -> Option<(f64, f64)> {
+        self.positive
+    }
+
+    /// Visit the marks in order (parked blocks read back one at a time).
+    pub fn try_for_each(&self, mut f: impl FnMut(&ChartMark)) -> Result<(), SpillError> {
+        if let Some(spill) = &self.spill {
+            for &slot in &self.blocks {
+                spill
+                    .get_value::<Vec<ChartMark>>(slot)?
+                    .iter()
+                    .for_each(&mut f);
+            }
         }
+        self.held.iter().for_each(f);
+        Ok(())
+    }
+
+    /// Hand back what the held block grew beyond its marks.
+    pub fn shrink_to_fit(&mut self) {
+        self.held.shrink_to_fit();
+        self.blocks.shrink_to_fit();
     }
 }
 
@@ -633,6 +688,50 @@ mod tests {
     use super::*;
     use crate::model::{Citation, Dosage, FormMention, Lang, NutrientValue, Qualifier};
     use std::sync::Arc;
+
+    #[test]
+    fn chart_marks_parked_in_blocks_come_back_in_order() {
+        let t = tempfile::tempdir().unwrap();
+        let spill = Arc::new(Spill::create_in(t.path()).unwrap());
+        let mark = |i: usize| ChartMark {
+            doc: Text::from(format!("doc{}", i % 7)),
+            range: crate::values::Range::ordered(i as f64 - 3.0, i as f64 * 2.0),
+            tip: format!("doc{} line {i}: Natto bevat {i} µg vitamine K2", i % 7),
+        };
+        let n = 3 * MARK_BLOCK + 5;
+        let (mut held, mut parked, mut joined) = (
+            MarkList::default(),
+            MarkList::default(),
+            MarkList::default(),
+        );
+        let mut second = MarkList::default();
+        for i in 0..n {
+            held.push(mark(i), None).unwrap();
+            parked.push(mark(i), Some(&spill)).unwrap();
+            // a list absorbed into a parking one, part way
+            if i < MARK_BLOCK + 3 {
+                joined.push(mark(i), Some(&spill)).unwrap();
+            } else {
+                second.push(mark(i), None).unwrap();
+            }
+        }
+        joined.append(second, Some(&spill)).unwrap();
+        assert_eq!(parked.blocks.len(), 3, "full blocks parked");
+        assert!(parked.held.len() < MARK_BLOCK);
+        let all = |l: &MarkList| {
+            let mut v = Vec::new();
+            l.try_for_each(|m| v.push(m.clone())).unwrap();
+            v
+        };
+        let want: Vec<ChartMark> = (0..n).map(mark).collect();
+        for l in [&held, &parked, &joined] {
+            assert_eq!(all(l), want);
+            assert_eq!(l.len(), n);
+            // the negative lower ends are left out of the axis
+            assert_eq!(l.positive_range(), Some((1.0, (n - 1) as f64 * 2.0)));
+        }
+        assert_eq!(MarkList::default().positive_range(), None);
+    }
 
     #[test]
     fn findings_parked_in_runs_come_back_in_one_stable_sort_order() {

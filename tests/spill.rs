@@ -90,6 +90,50 @@ fn a_corpus_of_many_documents_gives_the_same_outputs_as_rows_in_memory() {
 }
 
 #[test]
+fn checks_across_documents_find_part_by_part_what_they_find_at_once() {
+    // a corpus with common foods, purposes and works in many documents,
+    // split into parts far smaller than its groups' spread: every part must
+    // hold whole groups, and the findings, consensus rows and journals must
+    // be those of all keys at once
+    let t = tempfile::tempdir().unwrap();
+    let corpus = t.path().join("corpus");
+    nutripipe::bench_corpus::generate(&raw_dir(), &corpus, 1.0, 11).unwrap();
+    let (docs, _) = extract_all(&corpus);
+    let parts: Vec<Extracted> = docs
+        .into_iter()
+        .map(|(_, ex)| normalize::normalize(ex))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let spill = Spill::create_in(dir.path()).unwrap();
+    let mut parked = ParkedKeys::default();
+    let mut all = CorpusKeys::default();
+    for p in &parts {
+        parked.append(ParkedKeys::park(p, &spill).unwrap());
+        all.append(CorpusKeys::of(p));
+    }
+    all.sort();
+    assert!(all.foods.len() > 300 && all.doses.len() > 300 && all.refs.len() > 200);
+    let (want_consensus, mut want) = reconcile::reconcile_corpus(&all).unwrap();
+    reconcile::sort_discrepancies(&mut want);
+    let kinds: std::collections::BTreeSet<_> = want.iter().map(|d| d.kind.as_str()).collect();
+    assert!(
+        kinds.contains("value_conflict") && kinds.contains("duplicate_reference"),
+        "{kinds:?}"
+    );
+    let want_known = reconcile::citations::KnownJournals::named(all.journals());
+    for part_keys in [7, 100, 1000, usize::MAX] {
+        let mut found = Vec::new();
+        let (consensus, known) =
+            reconcile::reconcile_corpus_parked_in(&parked, &spill, part_keys, |d| found.push(d))
+                .unwrap();
+        reconcile::sort_discrepancies(&mut found);
+        assert_eq!(consensus, want_consensus, "parts of {part_keys}");
+        assert!(found == want, "parts of {part_keys}");
+        assert_eq!(known, want_known, "parts of {part_keys}");
+    }
+}
+
+#[test]
 fn files_sharing_a_document_id_are_interleaved_as_in_memory() {
     // "x.txt" and "x.md" are both document "x": their rows are one chunk,
     // ordered by line across the two files, exactly as a sort of all rows

@@ -8,9 +8,8 @@ use std::fmt::Write;
 
 use crate::model::{ChartMark, ChartMarks, Dataset, Finding, NutrientValue, RowCounts};
 use crate::reconcile::consensus::comparable;
-use crate::spill::{ParkedText, Spill, SpillError};
+use crate::spill::{MarkList, SpillError};
 use crate::values::format_number;
-use std::sync::Arc;
 
 /// Colours for documents (colour-blind-safe palette, Okabe–Ito).
 const PALETTE: &[&str] = &[
@@ -37,33 +36,24 @@ figcaption{font-weight:600;margin-bottom:.4em}svg text{font-size:12px;font-famil
 struct ChartRow<'a> {
     label: String,
     conflict: bool,
-    marks: &'a [ChartMark],
+    marks: &'a MarkList,
 }
 
 /// Add the chart marks of `values` (rows in table order) to `chart`: every
-/// value with a comparable basis, with its source line as the tooltip, held
-/// in memory, or parked in `park` when given.
-pub fn add_chart_marks(
-    chart: &mut ChartMarks,
-    values: &[NutrientValue],
-    park: Option<&Arc<Spill>>,
-) -> Result<(), SpillError> {
+/// value with a comparable basis, with its source line as the tooltip.
+pub fn add_chart_marks(chart: &mut ChartMarks, values: &[NutrientValue]) {
     for v in values {
         if let Some((basis, range)) = comparable(v) {
-            let tip = format!("{} line {}: {}", v.doc, v.line, v.quote);
-            let tip = match park {
-                Some(spill) => ParkedText::park(&tip, spill)?,
-                None => ParkedText::Held(tip),
-            };
             let key = (v.nutrient.to_string(), v.food.to_string(), basis);
-            chart.entry(key).or_default().push(ChartMark {
+            let mark = ChartMark {
                 doc: v.doc.clone(),
                 range,
-                tip,
-            });
+                tip: format!("{} line {}: {}", v.doc, v.line, v.quote),
+            };
+            // held: nothing is parked, nothing can fail
+            let _ = chart.entry(key).or_default().push(mark, None);
         }
     }
-    Ok(())
 }
 
 fn chart_rows(ds: &Dataset) -> BTreeMap<&str, Vec<ChartRow<'_>>> {
@@ -103,14 +93,12 @@ fn write_chart_svg(
     let (left, right, top, row_h) = (250.0, 30.0, 30.0, 24.0);
     let width = 900.0;
     let plot_w = width - left - right;
-    let positive = rows
+    let (lo, hi) = rows
         .iter()
-        .flat_map(|r| r.marks.iter())
-        .flat_map(|m| [m.range.min, m.range.max])
-        .filter(|x| *x > 0.0);
-    let (lo, hi) = positive.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-        (a.min(x), b.max(x))
-    });
+        .filter_map(|r| r.marks.positive_range())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (lo, hi)| {
+            (a.min(lo), b.max(hi))
+        });
     if !lo.is_finite() {
         return Ok(());
     }
@@ -161,11 +149,13 @@ fn write_chart_svg(
             if row.conflict { " ⚠" } else { "" }
         );
         let n = row.marks.len().max(1) as f64;
-        for (k, ChartMark { doc, range: r, tip }) in row.marks.iter().enumerate() {
+        let mut k = 0;
+        row.marks.try_for_each(|ChartMark { doc, range: r, tip }| {
             let dy = (k as f64 - (n - 1.0) / 2.0) * (row_h * 0.6 / n.max(2.0));
+            k += 1;
             let c = doc_colors.get(doc.as_str()).copied().unwrap_or("#444");
             let (x0, x1) = (x(r.min), x(r.max));
-            let _ = write!(s, r#"<g class="mark"><title>{}</title>"#, esc(&tip.text()?));
+            let _ = write!(s, r#"<g class="mark"><title>{}</title>"#, esc(tip));
             if (x1 - x0).abs() > 0.5 {
                 let _ = write!(
                     s,
@@ -180,7 +170,7 @@ fn write_chart_svg(
                 y + dy,
                 y + dy
             );
-        }
+        })?;
     }
     let _ = s.write_str("</svg>");
     Ok(())
@@ -370,7 +360,7 @@ mod tests {
                 ..Default::default()
             });
         }
-        add_chart_marks(&mut ds.chart, &values, None).unwrap();
+        add_chart_marks(&mut ds.chart, &values);
         ds.consensus.push(FoodConsensus {
             food: "natto".into(),
             nutrient: "vitamin K2".into(),

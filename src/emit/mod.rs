@@ -25,7 +25,7 @@ use crate::model::{
     ChartMarks, Citation, Dataset, Discrepancy, Dosage, Extracted, FormMention, NutrientValue,
     Reference, RowCounts, Text,
 };
-use crate::spill::{Findings, RowSource, Spill, SpillError};
+use crate::spill::{Findings, MarkList, RowSource, Spill, SpillError};
 use std::sync::Arc;
 use table::TableRow;
 
@@ -259,45 +259,58 @@ pub struct ReportParts {
     pub chart: ChartMarks,
     /// BibTeX keys of the references before they are made unique.
     pub bib_keys: Vec<Text>,
+    /// Where the chart's marks are parked as they are absorbed (a run's).
+    park: Option<Arc<Spill>>,
+    /// The first failure to park a block of marks, reported by `fill`.
+    failed: Option<SpillError>,
 }
 
 impl ReportParts {
     /// The parts of one chunk (or of all rows), held in memory.
     pub fn of(ex: &Extracted) -> ReportParts {
-        // only parking can fail, and nothing is parked here
-        ReportParts::gather(ex, None).unwrap_or_default()
-    }
-
-    /// The parts of one chunk, the chart's tooltips parked in `spill`.
-    pub fn parking(ex: &Extracted, spill: &Arc<Spill>) -> Result<ReportParts, SpillError> {
-        ReportParts::gather(ex, Some(spill))
-    }
-
-    fn gather(ex: &Extracted, park: Option<&Arc<Spill>>) -> Result<ReportParts, SpillError> {
         let mut p = ReportParts {
             counts: RowCounts::of(ex),
             ..Default::default()
         };
-        html::add_chart_marks(&mut p.chart, &ex.nutrient_values, park)?;
+        html::add_chart_marks(&mut p.chart, &ex.nutrient_values);
         p.bib_keys = ex.references.iter().map(bibtex::base_key).collect();
-        Ok(p)
+        p
+    }
+
+    /// The parts of one chunk, to be absorbed into parts whose chart marks
+    /// are parked in `spill` a block at a time ([`crate::spill::MarkList`]).
+    pub fn parking(ex: &Extracted, spill: &Arc<Spill>) -> Result<ReportParts, SpillError> {
+        Ok(ReportParts {
+            park: Some(Arc::clone(spill)),
+            ..ReportParts::of(ex)
+        })
     }
 
     /// Add the parts of the next chunk.
     pub fn absorb(&mut self, other: ReportParts) {
         self.counts.absorb(other.counts);
+        if self.park.is_none() {
+            self.park = other.park;
+        }
         for (key, marks) in other.chart {
-            self.chart.entry(key).or_default().extend(marks);
+            let list = self.chart.entry(key).or_default();
+            if let Err(e) = list.append(marks, self.park.as_ref()) {
+                self.failed.get_or_insert(e);
+            }
         }
         self.bib_keys.extend(other.bib_keys);
     }
 
-    pub fn fill(mut self, ds: &mut Dataset) {
+    pub fn fill(mut self, ds: &mut Dataset) -> Result<(), SpillError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
         // kept until emit is done: without the slack of their growth
-        self.chart.values_mut().for_each(Vec::shrink_to_fit);
+        self.chart.values_mut().for_each(MarkList::shrink_to_fit);
         ds.counts = self.counts;
         ds.chart = self.chart;
         ds.bib_keys = bibtex::unique_keys(self.bib_keys);
+        Ok(())
     }
 }
 
@@ -326,7 +339,7 @@ pub fn prepare_report(
         .into_par_iter()
         .map(|i| Ok(ReportParts::of(&*rows.chunk(i)?)))
         .collect::<Result<Vec<_>, SpillError>>()?;
-    parts.into_iter().collect::<ReportParts>().fill(ds);
+    parts.into_iter().collect::<ReportParts>().fill(ds)?;
     ds.discrepancies = crate::reconcile::quote_all(discrepancies, rows)?;
     Ok(())
 }

@@ -106,9 +106,98 @@ pub fn audit_across_lists(keys: &CorpusKeys) -> Vec<Discrepancy> {
 }
 
 /// [`audit_across_lists`], handing each finding to `out` as soon as it is
-/// made (a run parks them).
+/// made (a run parks them). Run on a part of the keys that holds whole
+/// [`RefGroups`] (see [`RefRoutes::route`]), it finds what it finds in all
+/// of them for those entries.
 pub fn audit_across_lists_each(keys: &CorpusKeys, out: &mut dyn FnMut(Discrepancy)) {
     duplicates_each(keys, out)
+}
+
+/// The groups of entries that may hold the same work, worked out before any
+/// two entries are compared: entries that share a DOI or a first author and
+/// year, and so on from entry to entry. The duplicate check joins only
+/// entries of one such group (see `duplicates_each`), so it can take the
+/// corpus a part at a time, each part made of whole groups.
+///
+/// Built over one set of keys after another ([`RefGroups::add`]): each
+/// distinct DOI and author-year is a 64-bit hash and a number (~24 bytes),
+/// where the entries' keys cost ~250. Two values whose hashes collide only
+/// put their groups in one part.
+#[derive(Debug, Default)]
+pub struct RefGroups {
+    node: HashMap<u64, u32>,
+    parent: Vec<u32>,
+}
+
+/// The DOI and the author-year of an entry, as [`RefGroups`] hashes them.
+fn ref_links(r: &RefKey, syms: &Symbols) -> [Option<u64>; 2] {
+    use super::keys::route_of;
+    [
+        r.doi.map(|d| route_of(("doi", syms.name(d)))),
+        r.family
+            .zip(r.year)
+            .map(|(f, y)| route_of(("author-year", syms.name(f), y))),
+    ]
+}
+
+impl RefGroups {
+    /// Add the entries of `keys`.
+    pub fn add(&mut self, keys: &CorpusKeys) {
+        for r in &keys.refs {
+            let nodes = ref_links(r, &keys.syms).map(|h| h.map(|h| self.node(h)));
+            if let [Some(a), Some(b)] = nodes {
+                let (a, b) = (self.root(a), self.root(b));
+                if a != b {
+                    self.parent[b as usize] = a;
+                }
+            }
+        }
+    }
+
+    fn node(&mut self, hash: u64) -> u32 {
+        let next = self.parent.len() as u32;
+        let n = *self.node.entry(hash).or_insert(next);
+        if n == next {
+            self.parent.push(next);
+        }
+        n
+    }
+
+    fn root(&mut self, mut n: u32) -> u32 {
+        while self.parent[n as usize] != n {
+            let up = self.parent[self.parent[n as usize] as usize];
+            self.parent[n as usize] = up;
+            n = up;
+        }
+        n
+    }
+
+    /// Every value pointed straight at its group.
+    pub fn finish(mut self) -> RefRoutes {
+        for n in 0..self.parent.len() as u32 {
+            let r = self.root(n);
+            self.parent[n as usize] = r;
+        }
+        RefRoutes(self)
+    }
+}
+
+/// [`RefGroups`] complete, to route entries by.
+#[derive(Debug)]
+pub struct RefRoutes(RefGroups);
+
+impl RefRoutes {
+    /// The group of the entry at index `i` of `keys.refs` (a
+    /// [`super::keys::Route`]); `None` for an entry with neither a DOI nor
+    /// an author and year, which is never a duplicate.
+    pub fn route(&self, keys: &CorpusKeys, i: usize) -> Option<u64> {
+        let g = &self.0;
+        let h = ref_links(&keys.refs[i], &keys.syms)
+            .into_iter()
+            .flatten()
+            .next()?;
+        g.node.get(&h).map(|&n| u64::from(g.parent[n as usize]))
+    }
 }
 
 // ---------------------------------------------------------------- lists
@@ -1200,6 +1289,16 @@ impl Remap for RefKey {
             title: title.into_boxed_slice(),
             ..self
         }
+    }
+
+    fn symbols(&self, f: &mut dyn FnMut(Sym)) {
+        f(self.doc);
+        f(self.journal);
+        [self.doi, self.doi_written, self.author, self.family]
+            .into_iter()
+            .flatten()
+            .for_each(&mut *f);
+        self.title.iter().for_each(|&w| f(w));
     }
 }
 

@@ -102,6 +102,28 @@ impl Remap for FoodKey {
             ..self
         }
     }
+
+    fn symbols(&self, f: &mut dyn FnMut(Sym)) {
+        for s in [self.doc, self.food, self.nutrient, self.basis] {
+            f(s);
+        }
+    }
+}
+
+/// The consensus compares the values of one food × nutrient × basis: split
+/// by that ([`super::keys::KeySource::parts`]), no group spans two parts.
+pub fn route(keys: &CorpusKeys, i: usize) -> Option<u64> {
+    let k = &keys.foods[i];
+    let s = &keys.syms;
+    Some(super::keys::route_of(
+        [k.food, k.nutrient, k.basis].map(|n| s.name(n)),
+    ))
+}
+
+/// The table's order of consensus rows: food, nutrient, basis (one row
+/// each). Rows made part by part are put in it once all are made.
+pub fn sort_rows(rows: &mut [FoodConsensus]) {
+    rows.sort_by(|a, b| (&a.food, &a.nutrient, &a.basis).cmp(&(&b.food, &b.nutrient, &b.basis)));
 }
 
 /// The consensus statistics of a batch of groups, computed as a lazy polars

@@ -102,8 +102,124 @@ impl<'de> Deserialize<'de> for Symbols {
 
 /// A key whose symbols can be moved to another table: `map[s]` is the new
 /// symbol of old symbol `s`.
-pub trait Remap {
+pub trait Remap: Sized {
     fn remap(self, map: &[Sym]) -> Self;
+
+    /// Call `f` with every symbol the key names (a symbol may come twice).
+    fn symbols(&self, f: &mut dyn FnMut(Sym));
+}
+
+/// The keys `keep` picks out of `keys` (named in `from`), with their symbols
+/// moved to `to` (only those they name are added).
+fn pick<K: Remap + Clone>(keys: &[K], keep: &[u32], from: &Symbols, to: &mut Symbols) -> Vec<K> {
+    // old symbol -> new one, given on first use
+    let mut map = vec![Sym::MAX; from.len()];
+    for &i in keep {
+        keys[i as usize].symbols(&mut |s| {
+            if map[s as usize] == Sym::MAX {
+                map[s as usize] = to.intern(from.name(s));
+            }
+        });
+    }
+    keep.iter()
+        .map(|&i| keys[i as usize].clone().remap(&map))
+        .collect()
+}
+
+/// A number for a routing key ([`Route`]): the same for the same value on
+/// every run and machine (a fixed hash; a change of it between Rust
+/// releases would only move keys between parts, never change a finding).
+pub fn route_of(x: impl std::hash::Hash) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(x)
+}
+
+/// Which part of a split a key goes to ([`KeySource::parts`]): the key at
+/// an index of its family's vector in a set of keys, to a number (keys with
+/// the same number go to the same part), or `None` for a key the check can
+/// leave out.
+pub type Route<'a> = &'a dyn Fn(&CorpusKeys, usize) -> Option<u64>;
+
+/// Where the checks across documents get their keys: all in memory
+/// ([`HeldKeys`]) or parked on disk ([`PartedKeys`]).
+pub trait KeySource {
+    type Error: From<super::consensus::ConsensusError>;
+
+    /// Every key of `family`, a set of keys at a time, in no particular
+    /// order: for what a check gathers over the whole corpus before it
+    /// splits it (the journals, the clusters of entries).
+    fn scan(&mut self, family: Family, f: &mut dyn FnMut(&CorpusKeys)) -> Result<(), Self::Error>;
+
+    /// The keys of `family` in parts, each in table order ([`CorpusKeys::sort`]),
+    /// handed to `f` one after the other: keys that `route` gives the same
+    /// number are in the same part, keys it gives `None` may be left out. A
+    /// check whose groups never span two numbers finds, part by part, what it
+    /// finds in all the keys at once, and holds one part at a time.
+    fn parts(
+        &mut self,
+        family: Family,
+        route: Route<'_>,
+        f: &mut dyn FnMut(CorpusKeys) -> Result<(), Self::Error>,
+    ) -> Result<(), Self::Error>;
+}
+
+/// Keys held in memory: each family is one part, taken when its check asks.
+#[derive(Debug, Default)]
+pub struct HeldKeys(pub CorpusKeys);
+
+impl KeySource for HeldKeys {
+    type Error = super::consensus::ConsensusError;
+
+    fn scan(&mut self, _: Family, f: &mut dyn FnMut(&CorpusKeys)) -> Result<(), Self::Error> {
+        f(&self.0);
+        Ok(())
+    }
+
+    fn parts(
+        &mut self,
+        family: Family,
+        _: Route<'_>,
+        f: &mut dyn FnMut(CorpusKeys) -> Result<(), Self::Error>,
+    ) -> Result<(), Self::Error> {
+        f(self.0.take(family))
+    }
+}
+
+/// Keys parked on disk ([`ParkedKeys`]), split into parts of about
+/// `part_keys` keys when a check asks for them ([`ParkedKeys::split`]).
+#[derive(Debug)]
+pub struct PartedKeys<'a> {
+    pub parked: &'a ParkedKeys,
+    pub spill: &'a Spill,
+    pub part_keys: usize,
+}
+
+/// Keys per part of a split ([`PartedKeys`]): 16 384 keys are 1–4 MiB,
+/// and the checks' working sets on them a few MiB more, whatever the size
+/// of the corpus.
+pub const PART_KEYS: usize = 1 << 14;
+
+impl KeySource for PartedKeys<'_> {
+    type Error = super::CorpusError;
+
+    fn scan(&mut self, family: Family, f: &mut dyn FnMut(&CorpusKeys)) -> Result<(), Self::Error> {
+        Ok(self.parked.scan(family, self.spill, &mut |k| f(&k))?)
+    }
+
+    fn parts(
+        &mut self,
+        family: Family,
+        route: Route<'_>,
+        f: &mut dyn FnMut(CorpusKeys) -> Result<(), Self::Error>,
+    ) -> Result<(), Self::Error> {
+        let parts = self
+            .parked
+            .split(family, self.spill, self.part_keys, route)?;
+        for part in parts {
+            f(part.load(family, self.spill)?)?;
+        }
+        Ok(())
+    }
 }
 
 /// The families of keys, one per check across documents.
@@ -191,6 +307,28 @@ impl CorpusKeys {
             Family::Refs => k.refs = std::mem::take(&mut self.refs),
         }
         k
+    }
+
+    /// The keys of `family` at the indexes `keep` (ascending), with only
+    /// the symbols they name.
+    pub fn subset(&self, family: Family, keep: &[u32]) -> CorpusKeys {
+        let mut k = CorpusKeys::default();
+        let (from, to) = (&self.syms, &mut k.syms);
+        match family {
+            Family::Foods => k.foods = pick(&self.foods, keep, from, to),
+            Family::Doses => k.doses = pick(&self.doses, keep, from, to),
+            Family::Refs => k.refs = pick(&self.refs, keep, from, to),
+        }
+        k
+    }
+
+    /// Keys of one family.
+    pub fn family_len(&self, family: Family) -> usize {
+        match family {
+            Family::Foods => self.foods.len(),
+            Family::Doses => self.doses.len(),
+            Family::Refs => self.refs.len(),
+        }
     }
 
     /// Keys of all families.
@@ -323,7 +461,87 @@ impl ParkedKeys {
         k.sort();
         Ok(k)
     }
+
+    /// Read the keys of one family back a parked set at a time (one
+    /// document's, as a run parks them), in the order they were parked.
+    pub fn scan(
+        &self,
+        family: Family,
+        spill: &Spill,
+        f: &mut dyn FnMut(CorpusKeys),
+    ) -> Result<(), SpillError> {
+        for &slot in &self.slots[family.index()] {
+            f(spill.get_value(slot)?);
+        }
+        Ok(())
+    }
+
+    /// The keys of one family split into parts of about `part_keys` keys by
+    /// `route` (see [`KeySource::parts`]), each part parked anew and
+    /// returned as the only family of a [`ParkedKeys`] (read with
+    /// [`ParkedKeys::load`]).
+    ///
+    /// A part is its keys' routes modulo the number of parts, so it is
+    /// `part_keys` on average; one common food, one popular work, is never
+    /// split. The keys are read once and each part's are gathered in a
+    /// buffer parked every [`SPLIT_BUFFER`] keys: memory holds a buffer per
+    /// part and one parked set. A family that fits one part is not copied.
+    pub fn split(
+        &self,
+        family: Family,
+        spill: &Spill,
+        part_keys: usize,
+        route: Route<'_>,
+    ) -> Result<Vec<ParkedKeys>, SpillError> {
+        let i = family.index();
+        let n = self.counts[i].div_ceil(part_keys.max(1)).max(1);
+        if n == 1 {
+            let mut whole = ParkedKeys::default();
+            whole.slots[i] = self.slots[i].clone();
+            whole.counts[i] = self.counts[i];
+            return Ok(vec![whole]);
+        }
+        let mut parts: Vec<ParkedKeys> = (0..n).map(|_| ParkedKeys::default()).collect();
+        let mut buffers: Vec<CorpusKeys> = (0..n).map(|_| CorpusKeys::default()).collect();
+        let mut park = |p: usize, buffer: &mut CorpusKeys| -> Result<(), SpillError> {
+            let k = std::mem::take(buffer);
+            let len = k.family_len(family);
+            if len > 0 {
+                parts[p].slots[i].push(spill.put_value(&k)?);
+                parts[p].counts[i] += len;
+            }
+            Ok(())
+        };
+        let mut failed = None;
+        self.scan(family, spill, &mut |keys| {
+            let mut picks: Vec<Vec<u32>> = vec![Vec::new(); n];
+            for j in 0..keys.family_len(family) {
+                if let Some(r) = route(&keys, j) {
+                    picks[(r % n as u64) as usize].push(j as u32);
+                }
+            }
+            for (p, keep) in picks.iter().enumerate() {
+                if keep.is_empty() || failed.is_some() {
+                    continue;
+                }
+                buffers[p].append(keys.subset(family, keep));
+                if buffers[p].family_len(family) >= SPLIT_BUFFER {
+                    failed = park(p, &mut buffers[p]).err();
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for (p, buffer) in buffers.iter_mut().enumerate() {
+            park(p, buffer)?;
+        }
+        Ok(parts)
+    }
 }
+
+/// Keys a part's buffer gathers before [`ParkedKeys::split`] parks them.
+const SPLIT_BUFFER: usize = 1024;
 
 #[cfg(test)]
 mod tests {
@@ -339,6 +557,52 @@ mod tests {
         assert_eq!(s.name(a), "kaas");
         assert_eq!(s.cmp(a, b), Ordering::Less, "by name, not by number");
         assert_eq!(s.cmp(b, b), Ordering::Equal);
+    }
+
+    #[test]
+    fn a_subset_names_what_it_keeps_and_only_that() {
+        use crate::model::NutrientValue;
+        let value = |food: &str, doc: &str| NutrientValue {
+            id: Text::from(format!("{doc}-{food}")),
+            doc: Text::from(doc),
+            food: Text::from(food),
+            nutrient: "vitamin K2".into(),
+            value_ug_min: Some(10.0),
+            value_ug_max: Some(10.0),
+            basis_amount: 100.0,
+            basis_unit: "g".into(),
+            ..NutrientValue::default()
+        };
+        let ex = Extracted {
+            nutrient_values: vec![value("natto", "a"), value("kaas", "a"), value("ei", "b")],
+            ..Extracted::default()
+        };
+        let all = CorpusKeys::of(&ex);
+        assert_eq!(all.foods.len(), 3);
+        let sub = all.subset(Family::Foods, &[0, 2]);
+        let names = |k: &CorpusKeys| {
+            k.foods
+                .iter()
+                .map(|f| {
+                    (
+                        f.id.to_string(),
+                        k.syms.name(f.doc).to_string(),
+                        k.syms.name(f.food).to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&sub),
+            [&names(&all)[0], &names(&all)[2]].map(Clone::clone)
+        );
+        // "kaas" is not named by what was kept
+        let mut kept: Vec<&str> = (0..sub.syms.len() as Sym)
+            .map(|s| sub.syms.name(s))
+            .collect();
+        kept.sort();
+        assert_eq!(kept, ["a", "b", "ei", "natto", "per 1 g", "vitamin K2"]);
+        assert!(sub.doses.is_empty() && sub.refs.is_empty());
     }
 
     #[test]

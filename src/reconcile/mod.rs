@@ -6,8 +6,9 @@
 //!
 //! The checks fall in two groups, so that a large corpus need not be held in
 //! memory: [`reconcile_corpus`] compares rows of different documents and
-//! reads only their keys ([`keys::CorpusKeys`]; a run loads them from disk
-//! one family at a time, [`reconcile_corpus_loading`]); [`reconcile_document`]
+//! reads only their keys ([`keys::CorpusKeys`]; a run reads them back from
+//! disk one family at a time, in parts of whole groups,
+//! [`reconcile_corpus_parked`]); [`reconcile_document`]
 //! judges each document on its own full rows (with the corpus's journals),
 //! one document at a time.
 
@@ -16,7 +17,7 @@ pub mod consensus;
 pub mod keys;
 pub mod values;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -24,7 +25,7 @@ use rayon::prelude::*;
 use crate::model::{place, Discrepancy, Extracted, Finding, FoodConsensus, Text};
 use crate::spill::{FindingKey, Findings, FindingsBuilder, RowSource, Slot, Spill, SpillError};
 
-use keys::{CorpusKeys, Family};
+use keys::{CorpusKeys, Family, HeldKeys, KeySource};
 
 /// Reconcile all tables: the consensus rows and every discrepancy found, in
 /// a stable order (severity, kind, subject): [`reconcile_corpus`] and
@@ -58,10 +59,10 @@ pub fn reconcile_corpus(
 /// made (a run parks them: [`CorpusFindings`]); the keys are taken, and
 /// each family's keys are dropped as soon as it is done.
 pub fn reconcile_corpus_each(
-    mut keys: CorpusKeys,
+    keys: CorpusKeys,
     out: impl FnMut(Discrepancy),
 ) -> Result<Vec<FoodConsensus>, consensus::ConsensusError> {
-    reconcile_corpus_loading(|family| Ok(keys.take(family)), out).map(|(consensus, _)| consensus)
+    reconcile_corpus_from(&mut HeldKeys(keys), out).map(|(consensus, _)| consensus)
 }
 
 /// Why the checks across documents stopped.
@@ -73,43 +74,82 @@ pub enum CorpusError {
     Spill(#[from] SpillError),
 }
 
-/// The checks across documents, each family's keys got from `load` when its
-/// turn comes (a run reads them back from disk: [`keys::ParkedKeys`]),
-/// each finding handed to `out` as soon as it is made; with the consensus
-/// rows, the journals the corpus's reference lists name (what the marker
-/// checks need from beyond the document they judge).
+/// The checks across documents on the keys of `src`, each finding handed
+/// to `out` as soon as it is made; with the consensus rows, the journals
+/// the corpus's reference lists name (what the marker checks need from
+/// beyond the document they judge).
 ///
-/// The families are independent, but each builds a working set in
-/// proportion to the corpus (a data frame, buckets, groups), and some of
-/// their findings list a source per value (a conflict over a common food:
-/// megabytes in a large corpus). Run one after the other, with each finding
-/// handed on and only the running family's keys loaded, the peak is the
-/// largest family, not the sum of them all.
-pub fn reconcile_corpus_loading<E: From<consensus::ConsensusError>>(
-    mut load: impl FnMut(Family) -> Result<CorpusKeys, E>,
+/// Each check builds a working set in proportion to the keys it holds (a
+/// data frame, buckets, groups), and some findings list a source per value
+/// (a conflict over a common food: megabytes in a large corpus). So the
+/// families run one after the other, each on its keys a part at a time
+/// ([`KeySource::parts`]: a part holds whole groups — one food × nutrient ×
+/// basis, one dose's purpose, the entries that may be one work), and every
+/// finding is handed on: the peak is one part's, whatever the size of the
+/// corpus. What spans all parts is small: a consensus row per group, the
+/// journal names, a number per DOI and author-year ([`citations::RefGroups`]).
+pub fn reconcile_corpus_from<S: KeySource>(
+    src: &mut S,
     mut out: impl FnMut(Discrepancy),
-) -> Result<(Vec<FoodConsensus>, citations::KnownJournals), E> {
-    let foods = load(Family::Foods)?;
-    let consensus = consensus::food_consensus_each(&foods, &mut out)?;
-    drop(foods);
-    let doses = load(Family::Doses)?;
-    values::dose_conflicts_each(&doses, &mut out);
-    drop(doses);
-    let refs = load(Family::Refs)?;
-    let known = citations::KnownJournals::named(refs.journals());
-    citations::audit_across_lists_each(&refs, &mut out);
-    Ok((consensus, known))
+) -> Result<(Vec<FoodConsensus>, citations::KnownJournals), S::Error> {
+    let mut rows = Vec::new();
+    src.parts(Family::Foods, &consensus::route, &mut |foods| {
+        rows.extend(consensus::food_consensus_each(&foods, &mut out)?);
+        Ok(())
+    })?;
+    consensus::sort_rows(&mut rows);
+    src.parts(Family::Doses, &values::route, &mut |doses| {
+        values::dose_conflicts_each(&doses, &mut out);
+        Ok(())
+    })?;
+    let mut journals = BTreeSet::new();
+    let mut groups = citations::RefGroups::default();
+    src.scan(Family::Refs, &mut |refs| {
+        journals.extend(
+            refs.refs
+                .iter()
+                .map(|r| Text::from(refs.syms.name(r.journal))),
+        );
+        groups.add(refs);
+    })?;
+    let known = citations::KnownJournals::named(journals.iter().map(Text::as_str));
+    drop(journals);
+    let routes = groups.finish();
+    src.parts(
+        Family::Refs,
+        &|refs, i| routes.route(refs, i),
+        &mut |refs| {
+            citations::audit_across_lists_each(&refs, &mut out);
+            Ok(())
+        },
+    )?;
+    Ok((rows, known))
 }
 
-/// [`reconcile_corpus_loading`] with the keys a run parked in `spill`, each
-/// family read back when its check runs.
+/// [`reconcile_corpus_from`] the keys a run parked in `spill`, each family
+/// read back in parts of [`keys::PART_KEYS`] keys when its check runs.
 pub fn reconcile_corpus_parked(
     parked: &keys::ParkedKeys,
     spill: &Spill,
     out: impl FnMut(Discrepancy),
 ) -> Result<(Vec<FoodConsensus>, citations::KnownJournals), CorpusError> {
-    reconcile_corpus_loading(
-        |family| parked.load(family, spill).map_err(CorpusError::from),
+    reconcile_corpus_parked_in(parked, spill, keys::PART_KEYS, out)
+}
+
+/// [`reconcile_corpus_parked`] in parts of about `part_keys` keys (a test
+/// splits small corpora this way).
+pub fn reconcile_corpus_parked_in(
+    parked: &keys::ParkedKeys,
+    spill: &Spill,
+    part_keys: usize,
+    out: impl FnMut(Discrepancy),
+) -> Result<(Vec<FoodConsensus>, citations::KnownJournals), CorpusError> {
+    reconcile_corpus_from(
+        &mut keys::PartedKeys {
+            parked,
+            spill,
+            part_keys,
+        },
         out,
     )
 }

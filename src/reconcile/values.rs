@@ -240,6 +240,11 @@ impl Remap for DoseKey {
             ..self
         }
     }
+
+    fn symbols(&self, f: &mut dyn FnMut(Sym)) {
+        f(self.doc);
+        self.group.iter().for_each(|&s| f(s));
+    }
 }
 
 /// The items that conflict with an item of another source. One source giving
@@ -322,6 +327,16 @@ pub fn dose_conflicts(keys: &CorpusKeys) -> Vec<Discrepancy> {
     let mut found = Vec::new();
     dose_conflicts_each(keys, &mut |d| found.push(d));
     found
+}
+
+/// Doses compare within one nutrient × form × indication × population:
+/// split by that ([`super::keys::KeySource::parts`]), no group spans two
+/// parts.
+pub fn route(keys: &CorpusKeys, i: usize) -> Option<u64> {
+    let s = &keys.syms;
+    Some(super::keys::route_of(
+        keys.doses[i].group.map(|n| s.name(n)),
+    ))
 }
 
 /// [`dose_conflicts`], handing each conflict to `out` as soon as it is made
