@@ -119,14 +119,15 @@ pub fn audit_across_lists_each(keys: &CorpusKeys, out: &mut dyn FnMut(Discrepanc
 /// entries of one such group (see `duplicates_each`), so it can take the
 /// corpus a part at a time, each part made of whole groups.
 ///
-/// Built over one set of keys after another ([`RefGroups::add`]): each
-/// distinct DOI and author-year is a 64-bit hash and a number (~24 bytes),
-/// where the entries' keys cost ~250. Two values whose hashes collide only
-/// put their groups in one part.
+/// Built over one set of keys after another ([`RefGroups::add`]). Each DOI
+/// and author-year is a 64-bit hash; only an entry that has both links two
+/// values, so only those pairs are kept (16 bytes each), and
+/// [`RefGroups::finish`] joins them over the sorted distinct values (12
+/// bytes each, no hash table), where the entries' keys cost ~250 bytes.
+/// Two values whose hashes collide only put their groups in one part.
 #[derive(Debug, Default)]
 pub struct RefGroups {
-    node: HashMap<u64, u32>,
-    parent: Vec<u32>,
+    pairs: Vec<(u64, u64)>,
 }
 
 /// The DOI and the author-year of an entry, as [`RefGroups`] hashes them.
@@ -144,59 +145,66 @@ impl RefGroups {
     /// Add the entries of `keys`.
     pub fn add(&mut self, keys: &CorpusKeys) {
         for r in &keys.refs {
-            let nodes = ref_links(r, &keys.syms).map(|h| h.map(|h| self.node(h)));
-            if let [Some(a), Some(b)] = nodes {
-                let (a, b) = (self.root(a), self.root(b));
-                if a != b {
-                    self.parent[b as usize] = a;
-                }
+            if let [Some(a), Some(b)] = ref_links(r, &keys.syms) {
+                self.pairs.push((a, b));
             }
         }
     }
 
-    fn node(&mut self, hash: u64) -> u32 {
-        let next = self.parent.len() as u32;
-        let n = *self.node.entry(hash).or_insert(next);
-        if n == next {
-            self.parent.push(next);
+    /// Join the values each entry links; every value pointed straight at
+    /// its group.
+    pub fn finish(self) -> RefRoutes {
+        let mut values: Vec<u64> = self.pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+        values.sort_unstable();
+        values.dedup();
+        values.shrink_to_fit();
+        let index = |v: u64| values.binary_search(&v).unwrap_or_default() as u32;
+        let mut parent: Vec<u32> = (0..values.len() as u32).collect();
+        fn root(parent: &mut [u32], mut n: u32) -> u32 {
+            while parent[n as usize] != n {
+                let up = parent[parent[n as usize] as usize];
+                parent[n as usize] = up;
+                n = up;
+            }
+            n
         }
-        n
-    }
-
-    fn root(&mut self, mut n: u32) -> u32 {
-        while self.parent[n as usize] != n {
-            let up = self.parent[self.parent[n as usize] as usize];
-            self.parent[n as usize] = up;
-            n = up;
+        for &(a, b) in &self.pairs {
+            let (a, b) = (root(&mut parent, index(a)), root(&mut parent, index(b)));
+            if a != b {
+                parent[b as usize] = a;
+            }
         }
-        n
-    }
-
-    /// Every value pointed straight at its group.
-    pub fn finish(mut self) -> RefRoutes {
-        for n in 0..self.parent.len() as u32 {
-            let r = self.root(n);
-            self.parent[n as usize] = r;
+        drop(self.pairs);
+        for n in 0..parent.len() as u32 {
+            parent[n as usize] = root(&mut parent, n);
         }
-        RefRoutes(self)
+        RefRoutes { values, parent }
     }
 }
 
-/// [`RefGroups`] complete, to route entries by.
+/// [`RefGroups`] joined, to route entries by.
 #[derive(Debug)]
-pub struct RefRoutes(RefGroups);
+pub struct RefRoutes {
+    /// The values some entry links to another, sorted.
+    values: Vec<u64>,
+    /// Each value's group (the index of a value).
+    parent: Vec<u32>,
+}
 
 impl RefRoutes {
     /// The group of the entry at index `i` of `keys.refs` (a
-    /// [`super::keys::Route`]); `None` for an entry with neither a DOI nor
-    /// an author and year, which is never a duplicate.
+    /// [`super::keys::Route`]): its DOI's, else its author-year's. A value
+    /// that no entry links to another is its own group; an entry with
+    /// neither a DOI nor an author and year is never a duplicate (`None`).
     pub fn route(&self, keys: &CorpusKeys, i: usize) -> Option<u64> {
-        let g = &self.0;
         let h = ref_links(&keys.refs[i], &keys.syms)
             .into_iter()
             .flatten()
             .next()?;
-        g.node.get(&h).map(|&n| u64::from(g.parent[n as usize]))
+        Some(match self.values.binary_search(&h) {
+            Ok(n) => self.values[self.parent[n] as usize],
+            Err(_) => h,
+        })
     }
 }
 
@@ -1676,6 +1684,67 @@ mod tests {
             journal: journal.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn entries_linked_by_doi_or_author_year_are_routed_to_one_group() {
+        // a shares its DOI with c and its author-year with b; c shares its
+        // author-year with d: one chain, whatever link each entry is routed by
+        let doi = |mut r: Reference, d: &str| {
+            r.doi = d.into();
+            r
+        };
+        let refs = vec![
+            doi(
+                rf(
+                    "a",
+                    1,
+                    "Smith, J",
+                    2020,
+                    "Menaquinone-7 and bone",
+                    "Nutrients",
+                ),
+                "10.3390/nu1",
+            ),
+            rf("b", 1, "Smith, J", 2020, "MK-7 and bone loss", "Nutrients"),
+            doi(
+                rf("c", 1, "Jones, K", 2019, "Vitamin K2 in bone", "Bone"),
+                "10.3390/nu1",
+            ),
+            doi(
+                rf("d", 1, "Jones, K", 2019, "Vitamin K2 and arteries", "Bone"),
+                "10.1016/b.2",
+            ),
+            doi(
+                rf("e", 1, "Brown, L", 2018, "Vitamin D3 dosing", "BMJ"),
+                "10.1136/bmj.3",
+            ),
+            rf("f", 1, "Brown, L", 2017, "Vitamin D3 in winter", "BMJ"),
+            Reference {
+                authors: vec![],
+                year: None,
+                ..rf("g", 1, "", 2000, "Untitled", "")
+            },
+        ];
+        // one set of keys per document, as a run scans them
+        let keys: Vec<CorpusKeys> = refs
+            .into_iter()
+            .map(|r| {
+                CorpusKeys::of(&crate::model::Extracted {
+                    references: vec![r],
+                    ..Default::default()
+                })
+            })
+            .collect();
+        let mut groups = RefGroups::default();
+        keys.iter().for_each(|k| groups.add(k));
+        let routes = groups.finish();
+        let r: Vec<Option<u64>> = keys.iter().map(|k| routes.route(k, 0)).collect();
+        assert!(r[..6].iter().all(Option::is_some));
+        assert!(r[1..4].iter().all(|g| *g == r[0]), "{r:?}");
+        assert_ne!(r[4], r[0]);
+        assert_ne!(r[5], r[4], "another year is another group");
+        assert_eq!(r[6], None, "no DOI, no author and year: never a duplicate");
     }
 
     fn ct(doc: &str, line: usize, no: i64, span: &str) -> Citation {
