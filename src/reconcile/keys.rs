@@ -14,11 +14,15 @@
 //! (the costly part: tokenising titles, folding names), one [`CorpusKeys`]
 //! per [`Family`], and parks them on disk beside the rows ([`ParkedKeys`]):
 //! nothing per row stays in memory while the corpus is read. The checks then
-//! load one family at a time, appended in document order
-//! ([`CorpusKeys::append`] only re-maps symbols), and drop it when done. The
-//! all-in-memory path builds the keys of all rows at once
-//! ([`CorpusKeys::of`]); both give the same keys in the same order (tested in
-//! `tests/spill.rs`).
+//! take one family at a time, and of it one part at a time
+//! ([`KeySource::parts`]): the family's keys are read back once and split
+//! on disk by what the check groups by ([`ParkedKeys::split`]), so that each
+//! part holds whole groups, and each part is loaded in table order
+//! ([`CorpusKeys::append`] only re-maps symbols) and dropped when its check
+//! is done. The all-in-memory path builds the keys of all rows at once
+//! ([`CorpusKeys::of`], [`HeldKeys`]: one part per family); both give the
+//! same keys in the same order, and the same findings (tested in
+//! `tests/spill.rs`, with parts of down to 7 keys).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
