@@ -165,63 +165,93 @@ pub struct CorpusFindings {
     lines: Places,
 }
 
-/// A set of places (`doc:line`), each with where its line's text is parked
-/// once found. A conflict over a common food points at every source line of
-/// it (~170 000 places at 200 MB), so a place is held as two numbers — the
-/// document's index in a table of the documents met, and the line — not as
-/// its text.
+/// The places (`doc:line`) the findings across documents point at, as they
+/// are parked. A conflict over a common food points at every source line of
+/// it (~200 000 places at 200 MB, a million at 1 GB), so a place is held as
+/// two numbers — the document's index in a table of the documents met, and
+/// the line — appended as met (8 bytes each), and sorted once all are in
+/// ([`Places::seal`]): a hash table of them cost two to four times that,
+/// and twice again while it grew.
 #[derive(Debug, Default)]
 struct Places {
     docs: HashMap<Text, u32>,
-    /// Place → index into `found`, or [`Places::NOT_FOUND`].
-    at: HashMap<(u32, u32), u32>,
+    wanted: Vec<(u32, u32)>,
+}
+
+/// [`Places`] sealed: each with where its line's text is parked once found.
+#[derive(Debug, Default)]
+struct Lines {
+    docs: HashMap<Text, u32>,
+    /// Sorted, each place once.
+    at: Vec<(u32, u32)>,
+    /// Per place of `at`, its index in `found`, or [`Lines::NOT_FOUND`].
+    index: Vec<u32>,
     found: Vec<Slot>,
 }
 
-impl Places {
-    const NOT_FOUND: u32 = u32::MAX;
+/// A place as (document, line). Every place [`place`] writes has a line
+/// below `u32::MAX`; any other text is kept whole as its "document", with
+/// the line `u32::MAX`, so two texts never share a key.
+fn split_place(place: &str) -> (&str, u32) {
+    match place.rsplit_once(':') {
+        Some((doc, line)) => match line.parse::<u32>() {
+            Ok(n) if n != u32::MAX && n.to_string() == line => (doc, n),
+            _ => (place, u32::MAX),
+        },
+        None => (place, u32::MAX),
+    }
+}
 
-    /// A place as (document, line). Every place [`place`] writes has a line
-    /// below `u32::MAX`; any other text is kept whole as its "document",
-    /// with the line `u32::MAX`, so two texts never share a key.
-    fn split(place: &str) -> (&str, u32) {
-        match place.rsplit_once(':') {
-            Some((doc, line)) => match line.parse::<u32>() {
-                Ok(n) if n != u32::MAX && n.to_string() == line => (doc, n),
-                _ => (place, u32::MAX),
-            },
-            None => (place, u32::MAX),
+impl Places {
+    fn want(&mut self, place: &str) {
+        let (doc, line) = split_place(place);
+        let next = self.docs.len() as u32;
+        let d = match self.docs.get(doc) {
+            Some(&d) => d,
+            None => *self.docs.entry(Text::from(doc)).or_insert(next),
+        };
+        self.wanted.push((d, line));
+    }
+
+    /// Every place once, in order, ready to be looked up.
+    fn seal(self) -> Lines {
+        let Places { docs, mut wanted } = self;
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted.shrink_to_fit();
+        Lines {
+            docs,
+            index: vec![Lines::NOT_FOUND; wanted.len()],
+            at: wanted,
+            found: Vec::new(),
         }
     }
+}
 
-    fn key(&self, place: &str) -> Option<(u32, u32)> {
-        let (doc, line) = Places::split(place);
-        Some((*self.docs.get(doc)?, line))
-    }
+impl Lines {
+    const NOT_FOUND: u32 = u32::MAX;
 
-    fn want(&mut self, place: &str) {
-        let (doc, line) = Places::split(place);
-        let next = self.docs.len() as u32;
-        let d = *self.docs.entry(Text::from(doc)).or_insert(next);
-        self.at.entry((d, line)).or_insert(Places::NOT_FOUND);
+    /// The index of a wanted place in `at`.
+    fn position(&self, place: &str) -> Option<usize> {
+        let (doc, line) = split_place(place);
+        let k = (*self.docs.get(doc)?, line);
+        self.at.binary_search(&k).ok()
     }
 
     fn wants(&self, place: &str) -> bool {
-        self.key(place).is_some_and(|k| self.at.contains_key(&k))
+        self.position(place).is_some()
     }
 
     /// Record where the text of a wanted place is parked.
     fn found(&mut self, place: &str, slot: Slot) {
-        if let Some(k) = self.key(place) {
-            if let Some(i) = self.at.get_mut(&k) {
-                *i = self.found.len() as u32;
-                self.found.push(slot);
-            }
+        if let Some(i) = self.position(place) {
+            self.index[i] = self.found.len() as u32;
+            self.found.push(slot);
         }
     }
 
     fn get(&self, place: &str) -> Option<Slot> {
-        let i = *self.at.get(&self.key(place)?)?;
+        let i = self.index[self.position(place)?];
         self.found.get(i as usize).copied()
     }
 }
@@ -282,8 +312,9 @@ pub fn audit<T: Send>(
 ) -> Result<Findings, SpillError> {
     let CorpusFindings {
         slots: waiting,
-        mut lines,
+        lines,
     } = corpus;
+    let mut lines = lines.seal();
     type Chunk<T> = (Vec<FindingKey>, Vec<(String, Slot)>, T);
     let mut findings = FindingsBuilder::parked_in(Arc::clone(spill));
     // A batch of chunks at a time, handed on in order: what `visit` returns
@@ -419,7 +450,7 @@ mod tests {
     fn places_are_found_by_their_text_and_never_mixed_up() {
         let dir = tempfile::tempdir().unwrap();
         let spill = Spill::create_in(dir.path()).unwrap();
-        let mut p = Places::default();
+        let mut places = Places::default();
         let odd = [
             "doc-1:12",
             "doc-1:120",
@@ -431,9 +462,12 @@ mod tests {
             "x:12",
             "",
         ];
-        for w in odd {
-            p.want(w);
+        // each twice: a line two findings point at
+        for w in odd.iter().chain(&odd) {
+            places.want(w);
         }
+        let mut p = places.seal();
+        assert_eq!(p.at.len(), odd.len());
         assert!(!p.wants("doc-1:13") && !p.wants("doc-2:12") && !p.wants("y"));
         for w in odd {
             assert!(p.wants(w), "{w:?}");
@@ -449,6 +483,6 @@ mod tests {
             assert_eq!(back, format!("text of {w}"));
         }
         assert_eq!(p.get("doc-9:1"), None, "only wanted places are kept");
-        assert_eq!(Places::split("doc-1:12"), ("doc-1", 12));
+        assert_eq!(split_place("doc-1:12"), ("doc-1", 12));
     }
 }
