@@ -196,7 +196,7 @@ fn main() -> anyhow::Result<()> {
         &known,
         corpus_found,
         &spill,
-        |ex| emit::ReportParts::parking(ex, &spill),
+        |ex| Ok(emit::ReportParts::parking(ex, &spill)),
         |p| parts.absorb(p),
     )?;
     parts.fill(&mut ds)?;

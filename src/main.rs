@@ -561,7 +561,7 @@ fn run(args: &RunArgs) -> Result<()> {
             |ex| {
                 let p = emit::ReportParts::parking(ex, &spill);
                 pb.inc(1);
-                p
+                Ok(p)
             },
             |p| parts.absorb(p),
         )

@@ -279,11 +279,11 @@ impl ReportParts {
 
     /// The parts of one chunk, to be absorbed into parts whose chart marks
     /// are parked in `spill` a block at a time ([`crate::spill::MarkList`]).
-    pub fn parking(ex: &Extracted, spill: &Arc<Spill>) -> Result<ReportParts, SpillError> {
-        Ok(ReportParts {
+    pub fn parking(ex: &Extracted, spill: &Arc<Spill>) -> ReportParts {
+        ReportParts {
             park: Some(Arc::clone(spill)),
             ..ReportParts::of(ex)
-        })
+        }
     }
 
     /// Add the parts of the next chunk.

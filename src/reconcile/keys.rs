@@ -459,9 +459,7 @@ impl ParkedKeys {
             Family::Doses => k.doses.reserve_exact(n),
             Family::Refs => k.refs.reserve_exact(n),
         }
-        for &slot in &self.slots[i] {
-            k.append(spill.get_value(slot)?);
-        }
+        self.scan(family, spill, &mut |keys| k.append(keys))?;
         k.sort();
         Ok(k)
     }
