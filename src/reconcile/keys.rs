@@ -42,21 +42,37 @@ pub type Sym = u32;
 /// Names stored once, referred to by number. Numbers are given in the order
 /// names are first met; comparing two symbols of one table for equality is
 /// comparing their names, ordering them is not ([`Symbols::cmp`] is).
+///
+/// A table read back from the spill has its names only: the lookup from
+/// name to symbol is built on its first [`Symbols::intern`]. Most tables
+/// read back are only named from (a document's keys scanned and split, a
+/// part's sets appended to another table), and building a hash table for
+/// each of them was a third of the time the checks across documents took.
 #[derive(Debug, Clone, Default)]
 pub struct Symbols {
     ids: HashMap<Text, Sym>,
     names: Vec<Text>,
+    /// `names[..indexed]` are in `ids`.
+    indexed: usize,
 }
 
 impl Symbols {
-    /// The symbol of `name`, added if new.
+    /// The symbol of `name`, added if new. (Of a table read back that
+    /// names a name twice, the first symbol.)
     pub fn intern(&mut self, name: &str) -> Sym {
+        if self.indexed < self.names.len() {
+            for (i, n) in self.names.iter().enumerate().skip(self.indexed) {
+                self.ids.entry(n.clone()).or_insert(i as Sym);
+            }
+            self.indexed = self.names.len();
+        }
         if let Some(&s) = self.ids.get(name) {
             return s;
         }
         let s = Sym::try_from(self.names.len()).expect("fewer than 2^32 distinct names");
         self.names.push(Text::from(name));
         self.ids.insert(Text::from(name), s);
+        self.indexed = self.names.len();
         s
     }
 
@@ -83,7 +99,8 @@ impl Symbols {
     }
 }
 
-/// Stored as the names in symbol order; the lookup table is rebuilt.
+/// Stored as the names in symbol order; the lookup table is rebuilt when
+/// first needed.
 impl Serialize for Symbols {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.names.serialize(s)
@@ -93,14 +110,11 @@ impl Serialize for Symbols {
 impl<'de> Deserialize<'de> for Symbols {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Symbols, D::Error> {
         let names = Vec::<Text>::deserialize(d)?;
-        let mut syms = Symbols::default();
-        for n in &names {
-            syms.intern(n);
-        }
-        if syms.len() != names.len() {
-            return Err(serde::de::Error::custom("a name is listed twice"));
-        }
-        Ok(syms)
+        Ok(Symbols {
+            ids: HashMap::new(),
+            names,
+            indexed: 0,
+        })
     }
 }
 
@@ -317,13 +331,21 @@ impl CorpusKeys {
     /// the symbols they name.
     pub fn subset(&self, family: Family, keep: &[u32]) -> CorpusKeys {
         let mut k = CorpusKeys::default();
-        let (from, to) = (&self.syms, &mut k.syms);
-        match family {
-            Family::Foods => k.foods = pick(&self.foods, keep, from, to),
-            Family::Doses => k.doses = pick(&self.doses, keep, from, to),
-            Family::Refs => k.refs = pick(&self.refs, keep, from, to),
-        }
+        k.extend_from(self, family, keep);
         k
+    }
+
+    /// Add the keys of `family` of `other` at the indexes `keep`
+    /// (ascending) after these, their symbols moved to this table (only
+    /// those they name): [`CorpusKeys::subset`] and [`CorpusKeys::append`]
+    /// in one step, each name interned once.
+    pub fn extend_from(&mut self, other: &CorpusKeys, family: Family, keep: &[u32]) {
+        let (from, to) = (&other.syms, &mut self.syms);
+        match family {
+            Family::Foods => self.foods.extend(pick(&other.foods, keep, from, to)),
+            Family::Doses => self.doses.extend(pick(&other.doses, keep, from, to)),
+            Family::Refs => self.refs.extend(pick(&other.refs, keep, from, to)),
+        }
     }
 
     /// Keys of one family.
@@ -526,7 +548,7 @@ impl ParkedKeys {
                 if keep.is_empty() || failed.is_some() {
                     continue;
                 }
-                buffers[p].append(keys.subset(family, keep));
+                buffers[p].extend_from(&keys, family, keep);
                 if buffers[p].family_len(family) >= SPLIT_BUFFER {
                     failed = park(p, &mut buffers[p]).err();
                 }
@@ -619,11 +641,25 @@ mod tests {
             s.intern(n);
         }
         let bytes = postcard::to_stdvec(&s).unwrap();
-        let back: Symbols = postcard::from_bytes(&bytes).unwrap();
+        let mut back: Symbols = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back.names, s.names);
+        assert!(back.ids.is_empty(), "looked up only when first interned");
+        assert_eq!(back.name(2), "10.1000/xyz123");
+        // interning after reading back finds the names read, then adds
+        assert_eq!(back.intern("kaas"), 1);
         assert_eq!(back.ids, s.ids);
-        // a table that names one name twice is refused, not silently shortened
-        let twice = postcard::to_stdvec(&vec!["natto", "natto"]).unwrap();
-        assert!(postcard::from_bytes::<Symbols>(&twice).is_err());
+        assert_eq!(back.intern("ei"), 4);
+        assert_eq!(back.intern("ei"), 4);
+        assert_eq!(back.intern("natto"), 0);
+        // a table that names one name twice: its first symbol, and keys
+        // moved to another table meet one symbol for both
+        let twice = postcard::to_stdvec(&vec!["natto", "kaas", "natto"]).unwrap();
+        let mut t: Symbols = postcard::from_bytes(&twice).unwrap();
+        assert_eq!(t.intern("natto"), 0);
+        assert_eq!(t.intern("ui"), 3);
+        assert_eq!(t.intern("ui"), 3);
+        let mut other = Symbols::default();
+        let map: Vec<Sym> = t.names.iter().map(|n| other.intern(n)).collect();
+        assert_eq!(map, [0, 1, 0, 2]);
     }
 }
