@@ -1,7 +1,8 @@
 //! Where the heap goes: run the stages of `nutripipe run` over a folder on
 //! one thread with a counting allocator, and print the live heap after each
-//! stage, the peak inside it, what each family of reconcile checks holds at
-//! its peak (run alone), and what each kept table costs.
+//! stage, the peak inside it, what the checks across documents and the
+//! per-document checks hold at their peak (each run alone), what each family
+//! of keys costs loaded whole, and what each kept table costs.
 //!
 //!     cargo run --release --example stage_memory -- DIR
 //!
@@ -112,8 +113,8 @@ fn main() -> anyhow::Result<()> {
         ds.documents.push(summary);
     }
     mark("extract");
-    // each family of checks alone first, its keys loaded inside (as a run
-    // loads them): what it holds at its peak
+    // each group of checks alone first, its keys read inside as a run reads
+    // them (in parts, see reconcile::keys::KeySource): what it holds at its peak
     let probe = |name: &str, f: &dyn Fn() -> usize| {
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
@@ -127,16 +128,14 @@ fn main() -> anyhow::Result<()> {
         );
     };
     let load = |family| parked.load(family, &spill).unwrap_or_default();
-    probe("food_consensus", &|| {
-        reconcile::consensus::food_consensus(&load(Family::Foods))
-            .map(|(c, d)| c.len() + d.len())
+    probe("across docs", &|| {
+        let mut n = 0;
+        reconcile::reconcile_corpus_parked(&parked, &spill, |_| n += 1)
+            .map(|(c, _)| c.len() + n)
             .unwrap_or(0)
     });
     let rows = SpillRows::new(&spill, slots);
     let known = reconcile::citations::KnownJournals::named(load(Family::Refs).journals());
-    probe("duplicates", &|| {
-        reconcile::citations::audit_across_lists(&load(Family::Refs)).len()
-    });
     probe("per document", &|| {
         reconcile::audit(
             &rows,
@@ -148,9 +147,6 @@ fn main() -> anyhow::Result<()> {
         )
         .map(|f| f.len())
         .unwrap_or(0)
-    });
-    probe("dose_conflicts", &|| {
-        reconcile::values::dose_conflicts(&load(Family::Doses)).len()
     });
     mark("families");
     // as `run` does: each finding parked as soon as it is made

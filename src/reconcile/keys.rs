@@ -327,18 +327,9 @@ impl CorpusKeys {
         k
     }
 
-    /// The keys of `family` at the indexes `keep` (ascending), with only
-    /// the symbols they name.
-    pub fn subset(&self, family: Family, keep: &[u32]) -> CorpusKeys {
-        let mut k = CorpusKeys::default();
-        k.extend_from(self, family, keep);
-        k
-    }
-
     /// Add the keys of `family` of `other` at the indexes `keep`
     /// (ascending) after these, their symbols moved to this table (only
-    /// those they name): [`CorpusKeys::subset`] and [`CorpusKeys::append`]
-    /// in one step, each name interned once.
+    /// those they name, each interned once).
     pub fn extend_from(&mut self, other: &CorpusKeys, family: Family, keep: &[u32]) {
         let (from, to) = (&other.syms, &mut self.syms);
         match family {
@@ -603,7 +594,8 @@ mod tests {
         };
         let all = CorpusKeys::of(&ex);
         assert_eq!(all.foods.len(), 3);
-        let sub = all.subset(Family::Foods, &[0, 2]);
+        let mut sub = CorpusKeys::default();
+        sub.extend_from(&all, Family::Foods, &[0, 2]);
         let names = |k: &CorpusKeys| {
             k.foods
                 .iter()

@@ -265,15 +265,6 @@ impl CorpusFindings {
         self.slots.push(spill.put_value(d)?);
         Ok(())
     }
-
-    /// `found` parked in `spill`.
-    pub fn parked(found: &[Discrepancy], spill: &Spill) -> Result<CorpusFindings, SpillError> {
-        let mut c = CorpusFindings::default();
-        for d in found {
-            c.park(d, spill)?;
-        }
-        Ok(c)
-    }
 }
 
 /// The checks whose findings each rest on one document: its markers against
