@@ -285,7 +285,7 @@ pub fn load_bytes(
         id: doc.id.clone(),
         file: file.to_string(),
         lang: doc.lang,
-        lines: decode::split_lines(&decoded.text).len(),
+        lines: decode::count_lines(&decoded.text),
         encoding: decoded.encoding,
     };
     Ok((doc, summary, warnings))
@@ -416,7 +416,14 @@ fn finish(id: &str, file: &str, doc_lang: crate::model::Lang, mut lines: Vec<Lin
             LineKind::Blank => {}
             LineKind::TableHeader | LineKind::TableRow | LineKind::Heading => {
                 let t = line.text.trim();
-                let start = line.text.find(t).unwrap_or(0);
+                // where `t` starts: after the leading whitespace (the first
+                // occurrence of `t`, as `t` starts with a non-space; an empty
+                // `t` is found at 0)
+                let start = if t.is_empty() {
+                    0
+                } else {
+                    line.text.len() - line.text.trim_start().len()
+                };
                 let text = collapse_ws(t);
                 line.sentences.push(Sentence {
                     line: line.no,
@@ -482,6 +489,7 @@ mod tests {
             parts in proptest::collection::vec(proptest::sample::select(vec![
                 "a", "Natto", " ", "  ", "\t", "\n", "\r", "\u{0b}", "\u{0c}", "\u{a0}",
                 "\u{85}", "\u{2009}", "\u{3000}", "\u{1c}", "é", "1,2", "µg",
+                "\u{1680}", "\u{205f}", "\u{202f}", "\u{2013}", "\u{e1}", "\u{3001}",
             ]), 0..12)
         ) {
             let s: String = parts.concat();

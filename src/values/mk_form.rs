@@ -13,7 +13,7 @@ use thiserror::Error;
 use crate::lexicon;
 
 /// Why a form could not be read.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 #[error("not a vitamin K form: {0:?}")]
 pub struct MkFormError(pub String);
 
@@ -32,42 +32,71 @@ fn valid_chain(n: u8) -> bool {
 
 impl FromStr for MkForm {
     type Err = MkFormError;
+    /// Remembers what it read, per thread: every form mention of every
+    /// document is parsed, the spellings are few (a corpus repeats "MK-7"
+    /// and "menaquinone-7" thousands of times), and matching them against
+    /// the synonym patterns of `data/forms.tsv` one by one is the costly part.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        if let Some((a, b)) = t.split_once("..") {
-            return match (a.parse()?, b.parse()?) {
-                (MkForm::Mk(x), MkForm::Mk(y)) if x < y => Ok(MkForm::MkRange(x, y)),
-                _ => Err(MkFormError(s.to_string())),
+        /// Spellings kept per thread before the memory is emptied.
+        const KEEP: usize = 4096;
+        thread_local! {
+            static READ: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Result<MkForm, MkFormError>>> =
+                std::cell::RefCell::default();
+        }
+        if s.len() > 64 {
+            return parse_form(s);
+        }
+        if let Some(r) = READ.with(|m| m.borrow().get(s).cloned()) {
+            return r;
+        }
+        let r = parse_form(s);
+        READ.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= KEEP {
+                m.clear();
+            }
+            m.insert(s.into(), r.clone());
+        });
+        r
+    }
+}
+
+/// [`MkForm::from_str`] without the memory.
+fn parse_form(s: &str) -> Result<MkForm, MkFormError> {
+    let t = s.trim();
+    if let Some((a, b)) = t.split_once("..") {
+        return match (a.parse()?, b.parse()?) {
+            (MkForm::Mk(x), MkForm::Mk(y)) if x < y => Ok(MkForm::MkRange(x, y)),
+            _ => Err(MkFormError(s.to_string())),
+        };
+    }
+    for p in lexicon::FORM_NAMES.iter() {
+        if let Some(c) = p.regex.captures(t) {
+            let form = match c.get(1) {
+                Some(n) => {
+                    let n: u8 = n.as_str().parse().map_err(|_| MkFormError(s.to_string()))?;
+                    if !valid_chain(n) {
+                        return Err(MkFormError(s.to_string()));
+                    }
+                    p.value.replace("{n}", &n.to_string())
+                }
+                None => p.value.to_string(),
+            };
+            return match form.as_str() {
+                "K1" => Ok(MkForm::K1),
+                "K2" => Ok(MkForm::K2),
+                f => f
+                    .strip_prefix("MK-")
+                    .and_then(|n| n.parse().ok())
+                    .map(MkForm::Mk)
+                    .ok_or_else(|| MkFormError(s.to_string())),
             };
         }
-        for p in lexicon::FORM_NAMES.iter() {
-            if let Some(c) = p.regex.captures(t) {
-                let form = match c.get(1) {
-                    Some(n) => {
-                        let n: u8 = n.as_str().parse().map_err(|_| MkFormError(s.to_string()))?;
-                        if !valid_chain(n) {
-                            return Err(MkFormError(s.to_string()));
-                        }
-                        p.value.replace("{n}", &n.to_string())
-                    }
-                    None => p.value.to_string(),
-                };
-                return match form.as_str() {
-                    "K1" => Ok(MkForm::K1),
-                    "K2" => Ok(MkForm::K2),
-                    f => f
-                        .strip_prefix("MK-")
-                        .and_then(|n| n.parse().ok())
-                        .map(MkForm::Mk)
-                        .ok_or_else(|| MkFormError(s.to_string())),
-                };
-            }
-        }
-        match t {
-            "K1" => Ok(MkForm::K1),
-            "K2" => Ok(MkForm::K2),
-            _ => Err(MkFormError(s.to_string())),
-        }
+    }
+    match t {
+        "K1" => Ok(MkForm::K1),
+        "K2" => Ok(MkForm::K2),
+        _ => Err(MkFormError(s.to_string())),
     }
 }
 
