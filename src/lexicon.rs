@@ -331,6 +331,22 @@ impl std::ops::Deref for PhraseLexicon {
 const PHRASE_OPEN: &str = r"(?i)(?:^|[^\p{L}\p{N}])";
 const PHRASE_CLOSE: &str = r"(?:$|[^\p{L}\p{N}])";
 
+/// Whether a phrase pattern makes a valid regex between the word boundaries
+/// (`PHRASE_OPEN (pattern) PHRASE_CLOSE`). Checked in two parts because the
+/// whole would be translated with the boundary classes case-folded, once per
+/// pattern (the larger part of compiling a lexicon): the syntax of the whole,
+/// and the translation of the pattern under the same flags; the boundaries
+/// themselves always translate. The tests compare this with the whole.
+fn phrase_compiles(pattern: &str) -> bool {
+    let plain = format!("{PHRASE_OPEN}({pattern}){PHRASE_CLOSE}");
+    regex_syntax::ast::parse::Parser::new()
+        .parse(&plain)
+        .is_ok()
+        && regex_syntax::Parser::new()
+            .parse(&format!("(?i)(?:{pattern})"))
+            .is_ok()
+}
+
 /// Compile a phrase file (`pattern`, `canonical`, optional `class`). Each pattern
 /// must start and end at a word boundary, so "men" does not match in "women".
 fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
@@ -338,8 +354,7 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
     let patterns: Vec<PhrasePattern> = rows(tsv)
         .filter(|r| r.len() >= 2)
         .filter_map(|r| {
-            let plain = format!("{PHRASE_OPEN}({}){PHRASE_CLOSE}", r[0]);
-            if regex_syntax::Parser::new().parse(&plain).is_err() {
+            if !phrase_compiles(r[0]) {
                 return None;
             }
             sources.push(format!("(?:{})", r[0]));
@@ -450,6 +465,49 @@ pub static POPULATION_PHRASES: LazyLock<PhraseLexicon> =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phrase_check_in_parts_agrees_with_the_whole() {
+        let whole = |p: &str| {
+            regex_syntax::Parser::new()
+                .parse(&format!("{PHRASE_OPEN}({p}){PHRASE_CLOSE}"))
+                .is_ok()
+        };
+        let mut patterns: Vec<&str> = vec![
+            "(",
+            ")",
+            "a)",
+            "a)|(b",
+            "a)(b",
+            r"\p{Foo}",
+            r"\p{L}+",
+            "[z-a]",
+            "a{2,1}",
+            "(?P<x>a)(?P<x>b)",
+            "\\",
+            "a|",
+            "*a",
+            r"beenkramp\w*",
+            "(?-i:K2)",
+            "(?x) a b",
+            r"(?i)\bvit",
+            "[",
+            r"a\",
+            "(?<n>x)",
+            r"\k",
+            "x{99999}",
+            r"(?-u:\xff)",
+        ];
+        for tsv in [INDICATIONS, POPULATIONS] {
+            patterns.extend(rows(tsv).filter(|r| r.len() >= 2).map(|r| r[0]));
+        }
+        let mut valid = 0;
+        for p in patterns {
+            assert_eq!(phrase_compiles(p), whole(p), "{p}");
+            valid += usize::from(whole(p));
+        }
+        assert!(valid > 50);
+    }
 
     #[test]
     fn every_data_file_parses() {

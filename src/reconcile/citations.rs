@@ -525,14 +525,15 @@ impl Tok {
     }
 }
 
-static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\p{L}\p{N}]+|&").unwrap());
-
+/// The words of `s` (runs of letters and digits, and `&`: see
+/// [`crate::words::word_runs`]) with what the journal and cue checks ask of
+/// each.
 fn tokens(s: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut prev_end = 0;
-    for m in WORD.find_iter(s) {
-        let w = m.as_str();
-        let gap = s.get(prev_end..m.start()).unwrap_or("");
+    for m in crate::words::word_runs(s) {
+        let w = &s[m.clone()];
+        let gap = s.get(prev_end..m.start).unwrap_or("");
         // (all() stops at the first lower-case letter, where the count no
         // longer matters)
         let mut letters = 0;
@@ -542,8 +543,8 @@ fn tokens(s: &str) -> Vec<Tok> {
         });
         out.push(Tok {
             norm: fold(w),
-            start: m.start(),
-            end: m.end(),
+            start: m.start,
+            end: m.end,
             cap: w
                 .chars()
                 .next()
@@ -551,7 +552,7 @@ fn tokens(s: &str) -> Vec<Tok> {
             acronym: all_upper && letters >= 3,
             break_before: out.is_empty() || gap.chars().any(|c| !(c.is_whitespace() || c == '-')),
         });
-        prev_end = m.end();
+        prev_end = m.end;
     }
     out
 }
@@ -792,6 +793,17 @@ static YEAR_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
+/// The study nouns of the second and fourth year cue, without their word
+/// boundaries: a text without a match holds no match of those cues.
+static STUDY_NOUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i){STUDY_NOUNS}")).expect("regex"));
+
+/// The verbs of the third year cue, likewise.
+static PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)gepubliceerd|published|verschenen|verscheen|publiceerde|appeared")
+        .expect("regex")
+});
+
 /// A named trial: an acronym next to "trial"/"study" ("the VITAL trial",
 /// "VITAL-studie", "de studie PREVEND"), or an English proper name with a
 /// capital "Study"/"Trial" ("the Rotterdam Study").
@@ -884,47 +896,80 @@ fn claim_text(span: &str) -> &str {
     span
 }
 
+/// The years a text dates the cited work by (see [`YEAR_CUES`]), sorted.
+/// `gated`: skip a cue when the text lacks what every match of it holds;
+/// without, every cue is searched (what the gates must agree with).
+fn year_cues(text: &str, gated: bool) -> Vec<i64> {
+    // Every year cue holds a year: a text without four digits starting
+    // 19 or 20 skips the four regexes.
+    let may_hold_year = !gated
+        || text.as_bytes().windows(4).any(|w| {
+            matches!(w[..2], [b'1', b'9'] | [b'2', b'0'])
+                && w[2].is_ascii_digit()
+                && w[3].is_ascii_digit()
+        });
+    // And each cue holds a word or sign of its own (a parenthesis, a study
+    // noun, a verb of publishing), which a literal search finds faster
+    // than the cue's regex can rule itself out.
+    let gates: [bool; 4] = if !gated {
+        [true; 4]
+    } else if may_hold_year {
+        let study = STUDY_NOUN.is_match(text);
+        [text.contains('('), study, PUBLISHED.is_match(text), study]
+    } else {
+        [false; 4]
+    };
+    let mut years: Vec<i64> = YEAR_CUES
+        .iter()
+        .zip(gates)
+        .filter(|&(_, open)| open)
+        .flat_map(|(re, _)| re.captures_iter(text))
+        .filter_map(|c| {
+            let y = c.get(1)?;
+            let after = text.get(y.end()..).unwrap_or_default();
+            if NOT_YEAR_AFTER.is_match(after) {
+                return None;
+            }
+            y.as_str().parse().ok()
+        })
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    years
+}
+
+/// The trials a text names (see [`TRIAL_CUES`]), sorted; `gated` as for
+/// [`year_cues`].
+fn trial_cues(text: &str, gated: bool) -> Vec<String> {
+    // Every trial cue holds one of its nouns: a text without one (most)
+    // skips the three regexes, whose leading acronym no literal search
+    // can find.
+    static TRIAL_NOUN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)trial|stud|onderzoek|cohort").expect("regex"));
+    let may_name_trial = !gated || TRIAL_NOUN.is_match(text);
+    let mut trials: Vec<String> = TRIAL_CUES
+        .iter()
+        .filter(|_| may_name_trial)
+        .flat_map(|re| re.captures_iter(text))
+        .filter_map(|c| Some(c.get(1)?.as_str().trim().to_string()))
+        .filter(|t| !NOT_TRIALS.contains(&t.to_uppercase().as_str()))
+        .collect();
+    trials.sort();
+    trials.dedup();
+    trials
+}
+
 impl Cues {
     fn find(text: &str, known: &[Vec<String>]) -> Cues {
         let journals = journals_named(text, known);
         let journal_groups = journals.iter().map(|j| journal_groups(j)).collect();
         let journal_text = journals.iter().map(|j| display_title(j, text)).collect();
-        // Every year cue holds a year: a text without four digits starting
-        // 19 or 20 skips the four regexes.
-        let may_hold_year = text.as_bytes().windows(4).any(|w| {
-            matches!(w[..2], [b'1', b'9'] | [b'2', b'0'])
-                && w[2].is_ascii_digit()
-                && w[3].is_ascii_digit()
-        });
-        let mut years: Vec<i64> = YEAR_CUES
-            .iter()
-            .filter(|_| may_hold_year)
-            .flat_map(|re| re.captures_iter(text))
-            .filter_map(|c| {
-                let y = c.get(1)?;
-                let after = text.get(y.end()..).unwrap_or_default();
-                if NOT_YEAR_AFTER.is_match(after) {
-                    return None;
-                }
-                y.as_str().parse().ok()
-            })
-            .collect();
-        years.sort_unstable();
-        years.dedup();
-        let mut trials: Vec<String> = TRIAL_CUES
-            .iter()
-            .flat_map(|re| re.captures_iter(text))
-            .filter_map(|c| Some(c.get(1)?.as_str().trim().to_string()))
-            .filter(|t| !NOT_TRIALS.contains(&t.to_uppercase().as_str()))
-            .collect();
-        trials.sort();
-        trials.dedup();
         Cues {
             journals,
             journal_groups,
             journal_text,
-            years,
-            trials,
+            years: year_cues(text, true),
+            trials: trial_cues(text, true),
         }
     }
 
@@ -1670,6 +1715,35 @@ fn doi_mismatches(refs: &[Reference]) -> Vec<Discrepancy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gated_cues_find_what_every_cue_finds() {
+        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
+        let mut texts: Vec<String> = [
+            "Zoals blijkt uit (Smith et al., 2020) en (2019b).",
+            "Een review uit mei 2022 toonde dit aan; a study from 2019 did not.",
+            "Het artikel werd gepubliceerd in maart 2021, published early 2018.",
+            "A 2022 meta-analysis and het 2015 onderzoek; the VITAL trial, de studie PREVEND.",
+            "The Rotterdam Study (2004) en de PREVEND-studie; 2000 IE per dag (2020 patients).",
+            "Een REVIEW van 2016, een Studie uit 2017, ſtudy from 2014, TRIAL van 2013.",
+        ]
+        .map(String::from)
+        .to_vec();
+        for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
+            let text = std::fs::read(entry.path()).unwrap_or_default();
+            texts.extend(String::from_utf8_lossy(&text).lines().map(str::to_string));
+        }
+        let (mut years, mut trials) = (0, 0);
+        for t in &texts {
+            let y = year_cues(t, true);
+            assert_eq!(y, year_cues(t, false), "{t}");
+            let tr = trial_cues(t, true);
+            assert_eq!(tr, trial_cues(t, false), "{t}");
+            years += y.len();
+            trials += tr.len();
+        }
+        assert!(years >= 10 && trials >= 3, "{years} years, {trials} trials");
+    }
 
     fn rf(doc: &str, no: i64, author: &str, year: i64, title: &str, journal: &str) -> Reference {
         Reference {
