@@ -19,10 +19,22 @@ const PALETTE: &[&str] = &[
 pub const CONFLICT_COLOR: &str = "#d62728";
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    // one pass, and none of the four copies for the usual text without any
+    // of the characters (every quote and tooltip of the report comes here)
+    if !s.contains(['&', '<', '>', '"']) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -341,6 +353,23 @@ pub fn write_report_html(ds: &Dataset, o: &mut impl Write) -> Result<(), SpillEr
 mod tests {
     use super::*;
     use crate::model::FoodConsensus;
+
+    proptest::proptest! {
+        #[test]
+        fn escape_in_one_pass_equals_the_four_replacements(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "&", "<", ">", "\"", "&amp;", "a", "é", " ", "'", "µg", "<b>",
+            ]), 0..12)
+        ) {
+            let s: String = parts.concat();
+            let want = s
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;");
+            proptest::prop_assert_eq!(esc(&s), want);
+        }
+    }
 
     #[test]
     fn conflicting_food_gets_a_highlighted_chart_row() {

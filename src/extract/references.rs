@@ -320,23 +320,47 @@ pub fn extract_references(doc: &Document) -> (Vec<Reference>, Vec<Warning>) {
 /// Duitse topatleten", 0.35); otherwise the title is English, the language
 /// of most reference lists.
 pub fn title_lang(title: &str) -> String {
+    // A corpus cites the same works from many of its pages (the landmark
+    // studies of a topic), and the detector costs ~150 000 instructions per
+    // title: what a thread has decided is kept, up to a bound, and reused.
+    const KEEP: usize = 4096;
+    thread_local! {
+        static DECIDED: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, &'static str>> =
+            std::cell::RefCell::default();
+    }
+    if let Some(lang) = DECIDED.with(|m| m.borrow().get(title).copied()) {
+        return lang.into();
+    }
+    let lang = detect_title_lang(title);
+    DECIDED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= KEEP {
+            m.clear();
+        }
+        m.insert(title.into(), lang);
+    });
+    lang.into()
+}
+
+/// [`title_lang`] without the memory.
+fn detect_title_lang(title: &str) -> &'static str {
     use whatlang::{Detector, Lang as W};
     if title.trim().is_empty() {
-        return String::new();
+        return "";
     }
     if title.chars().filter(|c| c.is_alphabetic()).count() < 12 {
-        return "en".into();
+        return "en";
     }
     let votes = crate::ingest::lang::function_votes(title);
     if votes.settled(2) == Some(Lang::En) {
-        return "en".into();
+        return "en";
     }
     // built once: every entry of every list asks it
     static DETECTOR: std::sync::LazyLock<Detector> = std::sync::LazyLock::new(|| {
         Detector::with_allowlist(vec![W::Eng, W::Nld, W::Deu, W::Fra, W::Spa, W::Ita])
     });
     let Some(info) = DETECTOR.detect(title) else {
-        return "en".into();
+        return "en";
     };
     let dutch_words = votes.settled(1) == Some(Lang::Nl);
     let sure = info.confidence() >= TITLE_CONFIDENCE || (info.lang() == W::Nld && dutch_words);
@@ -349,7 +373,6 @@ pub fn title_lang(title: &str) -> String {
         W::Ita => "it",
         _ => "en",
     }
-    .into()
 }
 
 /// How sure the language detector must be of a title's language for
@@ -967,6 +990,24 @@ mod tests {
         assert_eq!(p.title, "Intake of vitamin D");
         assert_eq!(p.journal, "Nutrients");
         assert_eq!(p.pages, "455-458");
+    }
+
+    #[test]
+    fn remembered_title_languages_are_the_detected_ones() {
+        let titles = [
+            "Vitamine K2 en de gezondheid van bloedvaten bij ouderen",
+            "Über Sinn und Bedeutung der Vitamine",
+            "Vitamin K2 and the calcification of arteries",
+            "Probabilistic logic",
+            "",
+        ];
+        for _ in 0..2 {
+            for t in titles {
+                assert_eq!(title_lang(t), detect_title_lang(t), "{t}");
+            }
+        }
+        assert_eq!(title_lang(titles[0]), "nl");
+        assert_eq!(title_lang(titles[1]), "de");
     }
 
     #[test]
