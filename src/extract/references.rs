@@ -113,6 +113,18 @@ fn is_reference_heading(text: &str) -> bool {
     HEADINGS.contains(&t)
 }
 
+/// Whether a line can match [`LABEL`] at all: after spaces and one list
+/// marker, a `[` or a digit (`\d` is any decimal digit, so any numeric
+/// character passes). Every line of every document is asked; the regex,
+/// which must capture the rest of the line, only for the few that pass.
+fn may_open_with_label(text: &str) -> bool {
+    let t = text.trim_start();
+    let t = t
+        .strip_prefix(['-', '•', '*', '·', '▪', '–'])
+        .map_or(t, str::trim_start);
+    t.starts_with(|c: char| c == '[' || c.is_numeric())
+}
+
 /// One entry found in the text, before parsing.
 struct RawEntry {
     line: usize,
@@ -126,6 +138,9 @@ fn find_entries(doc: &Document) -> Vec<RawEntry> {
     let mut cands: Vec<(usize, i64, String)> = Vec::new();
     let mut bracketed: Vec<bool> = Vec::new();
     for (i, l) in doc.lines.iter().enumerate() {
+        if !may_open_with_label(&l.text) {
+            continue;
+        }
         if let Some(c) = LABEL.captures(&l.text) {
             let no = c
                 .get(1)
@@ -947,6 +962,21 @@ pub fn split_glued_journal(j: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn label_prefilter_passes_every_label(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                " ", "\u{a0}", "\t", "-", "•", "*", "·", "▪", "–", "[", "]", "1", "12", "٣",
+                ".", ")", "Smith", "J", " 2020", "x",
+            ]), 0..10)
+        ) {
+            let t: String = parts.concat();
+            if LABEL.is_match(&t) {
+                proptest::prop_assert!(may_open_with_label(&t), "{:?}", t);
+            }
+        }
+    }
     use crate::ingest::parse_text;
 
     fn authors(p: &ParsedEntry) -> Vec<String> {
