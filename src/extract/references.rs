@@ -76,10 +76,38 @@ fn tsv_first_column(s: &'static str) -> impl Iterator<Item = &'static str> {
         .map(str::trim)
 }
 
-/// The label that opens a list entry: "1. ", "10.Khalil", "[1] ", "- [1] ".
+/// The label that opens a list entry ("1. ", "10.Khalil", "[1] ", "- [1] ")
+/// and the rest of its line: the plain regex that [`LABEL_HEAD`] and
+/// [`label_parts`] read as (the tests compare the two).
+#[cfg(test)]
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:[-•*·▪–]\s*)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])(\s*)(\S.*)$").unwrap()
 });
+
+/// The label regex (`LABEL` in the tests) up to the first character of the body. The body, `(\S.*)$`,
+/// is the rest of the text when it holds no `\n` (`.` stops there and `$` is
+/// the end of the text); capturing it with the regex made the engine walk
+/// the whole entry, ~25 000 instructions a reference line.
+static LABEL_HEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:[-•*·▪–]\s*)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])(\s*)\S").unwrap()
+});
+
+/// A reference label and what follows it, as the plain label regex reads them:
+/// (bracketed number, dotted number, the spaces after the label, the body).
+fn label_parts(text: &str) -> Option<(Option<&str>, Option<&str>, &str, &str)> {
+    let c = LABEL_HEAD.captures(text)?;
+    let spaces = c.get(3)?;
+    let body = text.get(spaces.end()..)?;
+    if body.contains('\n') {
+        return None;
+    }
+    Some((
+        c.get(1).map(|m| m.as_str()),
+        c.get(2).map(|m| m.as_str()),
+        spaces.as_str(),
+        body,
+    ))
+}
 
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(?:1[6-9]|20)\d\d[a-z]?\b").unwrap());
@@ -113,7 +141,7 @@ fn is_reference_heading(text: &str) -> bool {
     HEADINGS.contains(&t)
 }
 
-/// Whether a line can match [`LABEL`] at all: after spaces and one list
+/// Whether a line can hold a reference label ([`label_parts`]) at all: after spaces and one list
 /// marker, a `[` or a digit (`\d` is any decimal digit, so any numeric
 /// character passes). Every line of every document is asked; the regex,
 /// which must capture the rest of the line, only for the few that pass.
@@ -141,20 +169,15 @@ fn find_entries(doc: &Document) -> Vec<RawEntry> {
         if !may_open_with_label(&l.text) {
             continue;
         }
-        if let Some(c) = LABEL.captures(&l.text) {
-            let no = c
-                .get(1)
-                .or_else(|| c.get(2))
-                .and_then(|m| m.as_str().parse::<i64>().ok());
+        if let Some((bracket, dotted, spaces, body)) = label_parts(&l.text) {
+            let no = bracket.or(dotted).and_then(|m| m.parse::<i64>().ok());
             // "10.Khalil": without a space, a dotted number is a label only
             // before a capital ("1.5 mg" is not one).
-            let spaced = c.get(3).is_some_and(|m| !m.as_str().is_empty()) || c.get(1).is_some();
-            let body = c
-                .get(4)
-                .filter(|b| spaced || b.as_str().starts_with(char::is_uppercase));
+            let spaced = !spaces.is_empty() || bracket.is_some();
+            let body = Some(body).filter(|b| spaced || b.starts_with(char::is_uppercase));
             if let (Some(no), Some(body)) = (no, body) {
-                cands.push((i, no, body.as_str().trim().to_string()));
-                bracketed.push(c.get(1).is_some());
+                cands.push((i, no, body.trim().to_string()));
+                bracketed.push(bracket.is_some());
             }
         }
     }
@@ -964,6 +987,25 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        #[test]
+        fn label_parts_are_the_label_regex_groups(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                " ", "\u{a0}", "\t", "\n", "-", "•", "–", "[", "]", "1", "12", "12345", "٣",
+                ".", ")", "Smith", "J", " 2020", "x", "é",
+            ]), 0..10)
+        ) {
+            let t: String = parts.concat();
+            let want = LABEL.captures(&t).map(|c| {
+                (
+                    c.get(1).map(|m| m.as_str()),
+                    c.get(2).map(|m| m.as_str()),
+                    c.get(3).map_or("", |m| m.as_str()),
+                    c.get(4).map_or("", |m| m.as_str()),
+                )
+            });
+            proptest::prop_assert_eq!(label_parts(&t), want, "{:?}", t);
+        }
+
         #[test]
         fn label_prefilter_passes_every_label(
             parts in proptest::collection::vec(proptest::sample::select(vec![
