@@ -24,3 +24,20 @@ pub mod reconcile;
 pub mod spill;
 pub mod values;
 pub mod words;
+
+/// What the property tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use proptest::prelude::*;
+
+    /// Texts glued from `pieces` (any order, repeats allowed, a count of
+    /// pieces in `count`): what the property tests feed a fast scan and the
+    /// plain form it must agree with.
+    pub fn glued(
+        pieces: &[&'static str],
+        count: std::ops::Range<usize>,
+    ) -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(pieces.to_vec()), count)
+            .prop_map(|parts| parts.concat())
+    }
+}

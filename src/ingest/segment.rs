@@ -331,11 +331,10 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn colon_space_is_find(
-            parts in proptest::collection::vec(proptest::sample::select(vec![
+            t in crate::testing::glued(&[
                 ":", " ", ": ", "::", "a", "é", "Natto", "\u{a0}", "：",
-            ]), 0..12)
+            ], 0..12)
         ) {
-            let t: String = parts.concat();
             proptest::prop_assert_eq!(colon_space(&t), t.find(": "));
         }
     }
@@ -353,12 +352,11 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn one_pass_separator_equals_the_plain_search(
-            parts in proptest::collection::vec(proptest::sample::select(vec![
+            t in crate::testing::glued(&[
                 ":", " ", "-", "–", "—", "a", "Natto", "é", "1", "\u{a0}",
-            ]), 0..14),
+            ], 0..14),
             list_item in proptest::bool::ANY,
         ) {
-            let t: String = parts.concat();
             proptest::prop_assert_eq!(
                 first_separator(&t, list_item),
                 first_separator_plain(&t, list_item)
