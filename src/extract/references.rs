@@ -89,7 +89,8 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// the end of the text); capturing it with the regex made the engine walk
 /// the whole entry, ~25 000 instructions a reference line.
 static LABEL_HEAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-•*·▪–]\s*)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])(\s*)\S").unwrap()
+    Regex::new(r"^\s*(?:[-•*·▪–]\s*)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])(\s*)\S")
+        .expect("label regex compiles")
 });
 
 /// A reference label and what follows it, as the plain label regex reads them:

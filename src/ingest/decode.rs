@@ -238,8 +238,9 @@ fn for_each_line<'t>(text: &'t str, mut line: impl FnMut(&'t str)) {
 
 /// The first position at or after `i` whose byte may begin a line break:
 /// a control byte (below 0x20) or 0xC2 / 0xE2. Eight bytes at a time
-/// (every line of every document is scanned here): a word holds none of
-/// those bytes when no byte is below 0x20 and none equals 0xC2 or 0xE2.
+/// (every line of every document is scanned here), read as one `u64` and
+/// tested for those bytes all at once, then byte by byte in the eight that
+/// hold one.
 fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
