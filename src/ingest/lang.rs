@@ -48,6 +48,9 @@ struct FunctionWords {
 }
 
 impl FunctionWords {
+    /// The language of one lower-case word (what [`function_votes`] looks
+    /// up, with the key built in place).
+    #[cfg(test)]
     fn get(&self, lower: &[u8]) -> Option<Lang> {
         self.words.get(&packed(lower)?).copied()
     }
@@ -93,19 +96,22 @@ static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
 pub fn function_votes(text: &str) -> Votes {
     let mut v = Votes::default();
     let bytes = text.as_bytes();
+    let words = &*FUNCTION_WORDS;
     let mut vote = |word: &[u8]| {
         // function words are short: longer words are not looked up
-        let mut buf = [0u8; 16];
-        if word.is_empty() || word.len() > FUNCTION_WORDS.longest {
+        if word.is_empty() || word.len() > words.longest {
             return;
         }
         if word.len() > 1 && word.iter().all(u8::is_ascii_uppercase) {
             return;
         }
-        let lower = &mut buf[..word.len()];
-        lower.copy_from_slice(word);
-        lower.make_ascii_lowercase();
-        match FUNCTION_WORDS.get(lower) {
+        // The key `packed` makes of the lower-case word, built in place: the
+        // word is ASCII letters only, which setting bit 0x20 lower-cases.
+        let key = word
+            .iter()
+            .enumerate()
+            .fold(0u128, |k, (n, &b)| k | u128::from(b | 0x20) << (8 * n));
+        match words.words.get(&key) {
             Some(Lang::Nl) => v.nl += 1,
             Some(Lang::En) => v.en += 1,
             None => {}
