@@ -600,20 +600,9 @@ mod tests {
             .collect()
     }
 
-    /// Every line of the sources in `raw/`.
-    fn source_lines() -> Vec<String> {
-        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
-        let mut lines = Vec::new();
-        for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
-            let text = std::fs::read(entry.path()).unwrap_or_default();
-            lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_string));
-        }
-        lines
-    }
-
     #[test]
     fn prefiltered_phrase_search_equals_the_plain_one_on_the_sources() {
-        let lines = source_lines();
+        let lines = crate::testing::source_lines();
         for line in &lines {
             for lexicon in [&*INDICATION_PHRASES, &*POPULATION_PHRASES] {
                 assert_eq!(
@@ -631,7 +620,7 @@ mod tests {
     #[test]
     fn name_finders_equal_their_plain_regexes_on_the_sources() {
         let mut found = 0;
-        for line in &source_lines() {
+        for line in &crate::testing::source_lines() {
             for w in [&*NUTRIENT_FINDER, &*FOOD_FINDER] {
                 let fast: Vec<_> = w.find_all(line).collect();
                 assert_eq!(fast, w.find_all_plain(line), "{line}");

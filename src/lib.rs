@@ -18,6 +18,7 @@ pub mod emit;
 pub mod extract;
 pub mod ingest;
 pub mod lexicon;
+pub mod memo;
 pub mod model;
 pub mod normalize;
 pub mod reconcile;
@@ -39,5 +40,17 @@ pub(crate) mod testing {
     ) -> impl Strategy<Value = String> {
         proptest::collection::vec(proptest::sample::select(pieces.to_vec()), count)
             .prop_map(|parts| parts.concat())
+    }
+
+    /// Every line of the sources in `raw/`: real text for the tests that
+    /// compare a fast search with its plain form.
+    pub fn source_lines() -> Vec<String> {
+        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
+        let mut lines = Vec::new();
+        for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
+            let text = std::fs::read(entry.path()).unwrap_or_default();
+            lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_string));
+        }
+        lines
     }
 }

@@ -190,7 +190,6 @@ mod tests {
     /// every line of the sources and on glued and hyphenated forms.
     #[test]
     fn form_searches_equal_their_plain_regexes() {
-        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
         let mut lines: Vec<String> = [
             "MK-7MK-4",
             "vitamine K2-MK7",
@@ -203,10 +202,7 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
-            let text = std::fs::read(entry.path()).unwrap_or_default();
-            lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_string));
-        }
+        lines.extend(crate::testing::source_lines());
         let mut found = 0;
         for line in &lines {
             for w in [&*CHEMICAL, &*BARE, &*NAMES_K1, &*NAMES_K2] {

@@ -362,23 +362,10 @@ pub fn title_lang(title: &str) -> String {
     // A corpus cites the same works from many of its pages (the landmark
     // studies of a topic), and the detector costs ~150 000 instructions per
     // title: what a thread has decided is kept, up to a bound, and reused.
-    const KEEP: usize = 4096;
     thread_local! {
-        static DECIDED: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, &'static str>> =
-            std::cell::RefCell::default();
+        static DECIDED: crate::memo::Memory<&'static str> = Default::default();
     }
-    if let Some(lang) = DECIDED.with(|m| m.borrow().get(title).copied()) {
-        return lang.into();
-    }
-    let lang = detect_title_lang(title);
-    DECIDED.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= KEEP {
-            m.clear();
-        }
-        m.insert(title.into(), lang);
-    });
-    lang.into()
+    crate::memo::recall(&DECIDED, title, detect_title_lang).into()
 }
 
 /// [`title_lang`] without the memory.

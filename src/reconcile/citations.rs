@@ -764,6 +764,8 @@ fn journals_named(text: &str, known: &[Vec<String>]) -> Vec<Vec<String>> {
 // ---------------------------------------------------------------- cues
 
 const MONTHS: &str = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|january|february|march|may|june|july|august|october|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|okt|nov|dec";
+const PUBLISHED_VERBS: &str = "gepubliceerd|published|verschenen|verscheen|publiceerde|appeared";
+const TRIAL_NOUNS: &str = "trial|study|studie|onderzoek|cohort|cohortstudie";
 const STUDY_NOUNS: &str = "studie|studies|study|onderzoek|review|overzichtsartikel|artikel|article|paper|meta-analyse|meta-analysis|metaanalyse|analyse|analysis|trial|rapport|report|publicatie|publication|richtlijn|guideline";
 /// Words after a number that make it a count, a dose or the start of a
 /// period, not a publication year ("2000 IE", "van 2015 tot 2018").
@@ -782,7 +784,7 @@ static YEAR_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"(?i)\b(?:{STUDY_NOUNS})\b[^.;()\[]{{0,30}}?\b(?:uit|van|from|of|in)\s+(?:(?:{MONTHS})\s+)?{y}\b"
         ),
         format!(
-            r"(?i)\b(?:gepubliceerd|published|verschenen|verscheen|publiceerde|appeared)\s+(?:(?:in|on|op)\s+)?(?:(?:early|late|begin|eind|medio|mid)\s+)?(?:\d{{1,2}}\s+)?(?:(?:{MONTHS})\s+)?(?:van\s+|of\s+)?{y}\b"
+            r"(?i)\b(?:{PUBLISHED_VERBS})\s+(?:(?:in|on|op)\s+)?(?:(?:early|late|begin|eind|medio|mid)\s+)?(?:\d{{1,2}}\s+)?(?:(?:{MONTHS})\s+)?(?:van\s+|of\s+)?{y}\b"
         ),
         format!(
             r"(?i)\b(?:a|an|the|een|this|that|deze|die|dat|het)\s+{y}\s+(?:[\p{{L}}-]+\s+){{0,2}}?(?:{STUDY_NOUNS})\b"
@@ -799,17 +801,15 @@ static STUDY_NOUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("(?i){STUDY_NOUNS}")).expect("regex"));
 
 /// The verbs of the third year cue, likewise.
-static PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)gepubliceerd|published|verschenen|verscheen|publiceerde|appeared")
-        .expect("regex")
-});
+static PUBLISHED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i){PUBLISHED_VERBS}")).expect("regex"));
 
 /// A named trial: an acronym next to "trial"/"study" ("the VITAL trial",
 /// "VITAL-studie", "de studie PREVEND"), or an English proper name with a
 /// capital "Study"/"Trial" ("the Rotterdam Study").
 static TRIAL_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     let acr = r"(\p{Lu}{3,}(?:-\p{Lu}{2,})?)";
-    let noun = r"(?:trial|study|studie|onderzoek|cohort|cohortstudie)";
+    let noun = format!("(?:{TRIAL_NOUNS})");
     [
         format!(r"\b{acr}[\s-]+(?i:{noun})\b"),
         format!(r"\b(?i:{noun})\s+{acr}\b"),
@@ -945,7 +945,7 @@ fn trial_cues(text: &str, gated: bool) -> Vec<String> {
     // skips the three regexes, whose leading acronym no literal search
     // can find.
     static TRIAL_NOUN: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)trial|stud|onderzoek|cohort").expect("regex"));
+        LazyLock::new(|| Regex::new(&format!("(?i){TRIAL_NOUNS}")).expect("regex"));
     let may_name_trial = !gated || TRIAL_NOUN.is_match(text);
     let mut trials: Vec<String> = TRIAL_CUES
         .iter()
@@ -1718,7 +1718,6 @@ mod tests {
 
     #[test]
     fn gated_cues_find_what_every_cue_finds() {
-        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("raw");
         let mut texts: Vec<String> = [
             "Zoals blijkt uit (Smith et al., 2020) en (2019b).",
             "Een review uit mei 2022 toonde dit aan; a study from 2019 did not.",
@@ -1729,10 +1728,7 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        for entry in std::fs::read_dir(raw).into_iter().flatten().flatten() {
-            let text = std::fs::read(entry.path()).unwrap_or_default();
-            texts.extend(String::from_utf8_lossy(&text).lines().map(str::to_string));
-        }
+        texts.extend(crate::testing::source_lines());
         let (mut years, mut trials) = (0, 0);
         for t in &texts {
             let y = year_cues(t, true);

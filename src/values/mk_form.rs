@@ -37,27 +37,13 @@ impl FromStr for MkForm {
     /// and "menaquinone-7" thousands of times), and matching them against
     /// the synonym patterns of `data/forms.tsv` one by one is the costly part.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        /// Spellings kept per thread before the memory is emptied.
-        const KEEP: usize = 4096;
         thread_local! {
-            static READ: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Result<MkForm, MkFormError>>> =
-                std::cell::RefCell::default();
+            static READ: crate::memo::Memory<Result<MkForm, MkFormError>> = Default::default();
         }
         if s.len() > 64 {
             return parse_form(s);
         }
-        if let Some(r) = READ.with(|m| m.borrow().get(s).cloned()) {
-            return r;
-        }
-        let r = parse_form(s);
-        READ.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.len() >= KEEP {
-                m.clear();
-            }
-            m.insert(s.into(), r.clone());
-        });
-        r
+        crate::memo::recall(&READ, s, parse_form)
     }
 }
 
