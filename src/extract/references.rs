@@ -41,11 +41,22 @@ use crate::values::doi::Doi;
 use crate::values::pages::PageRange;
 
 /// Headings that announce a reference list (data/reference_headings.tsv).
-static HEADINGS: LazyLock<HashSet<String>> = LazyLock::new(|| {
-    tsv_first_column(include_str!("../../data/reference_headings.tsv"))
-        .map(str::to_lowercase)
-        .collect()
+static HEADINGS: LazyLock<Headings> = LazyLock::new(|| {
+    let names: HashSet<String> =
+        tsv_first_column(include_str!("../../data/reference_headings.tsv"))
+            .map(str::to_lowercase)
+            .collect();
+    Headings {
+        longest: names.iter().map(String::len).max().unwrap_or(0),
+        names,
+    }
 });
+
+/// The headings of reference lists, lower case, and the bytes of the longest.
+struct Headings {
+    names: HashSet<String>,
+    longest: usize,
+}
 
 /// Words of journal titles, for splitting glued words (data/journal_words.tsv).
 static JOURNAL_WORDS: LazyLock<HashSet<&'static str>> =
@@ -137,9 +148,14 @@ fn is_reference_heading(text: &str) -> bool {
     let t = text
         .trim()
         .trim_start_matches(['#', '*', ' '])
-        .trim_end_matches([':', '*', ' '])
-        .to_lowercase();
-    HEADINGS.contains(&t)
+        .trim_end_matches([':', '*', ' ']);
+    // Every line is asked. Lower-casing takes a character to at least a
+    // third of its bytes (the Kelvin sign, 3 bytes, is `k`), so a line more
+    // than three times the longest heading cannot be one: no lower-cased copy.
+    if t.len() > 3 * HEADINGS.longest {
+        return false;
+    }
+    HEADINGS.names.contains(&t.to_lowercase())
 }
 
 /// Whether a line can hold a reference label ([`label_parts`]) at all: after spaces and one list
@@ -1193,6 +1209,21 @@ mod tests {
     fn unknown_layout_keeps_what_it_can() {
         let p = parse_entry("Anonymous leaflet on vitamins, undated");
         assert!(!p.missing().is_empty());
+    }
+
+    #[test]
+    fn reference_headings_by_their_lower_case_words_only() {
+        assert!(is_reference_heading("## Referenties:"));
+        assert!(is_reference_heading("  REFERENCES  "));
+        assert!(!is_reference_heading(
+            "References to vitamin K2 are many in this long line"
+        ));
+        // the gate's premise: lower-casing keeps at least a third of the bytes
+        // (the Kelvin sign, 3 bytes, is `k`), so a line it turns away is longer
+        // lower-cased than every heading
+        let kelvins = "\u{212a}".repeat(HEADINGS.longest + 1);
+        assert!(kelvins.len() > 3 * HEADINGS.longest);
+        assert!(kelvins.to_lowercase().len() > HEADINGS.longest);
     }
 
     #[test]

@@ -45,9 +45,37 @@ struct FunctionWords {
     words: FxHashMap<u128, Lang>,
     /// Letters of the longest word: longer words are not looked up.
     longest: usize,
+    /// Per word length, a bit per lower-case first letter (`a` = bit 0) of
+    /// the function words of that length: most words of a text are not
+    /// function words, and this turns most of them away without a lookup.
+    first: [u32; 17],
 }
 
 impl FunctionWords {
+    /// Count `word` (ASCII letters only) in `v` if it is a function word.
+    #[inline]
+    fn vote(&self, word: &[u8], v: &mut Votes) {
+        // function words are short: longer words are not looked up
+        let Some(&first) = word.first() else { return };
+        if word.len() > self.longest || self.first[word.len()] & 1 << ((first | 0x20) - b'a') == 0 {
+            return;
+        }
+        if word.len() > 1 && word.iter().all(u8::is_ascii_uppercase) {
+            return;
+        }
+        // The key `packed` makes of the lower-case word, built in place: the
+        // word is ASCII letters only, which setting bit 0x20 lower-cases.
+        let key = word
+            .iter()
+            .enumerate()
+            .fold(0u128, |k, (n, &b)| k | u128::from(b | 0x20) << (8 * n));
+        match self.words.get(&key) {
+            Some(Lang::Nl) => v.nl += 1,
+            Some(Lang::En) => v.en += 1,
+            None => {}
+        }
+    }
+
     /// The language of one lower-case word (what [`function_votes`] looks
     /// up, with the key built in place).
     #[cfg(test)]
@@ -71,6 +99,7 @@ static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
     let mut words = FunctionWords {
         words: FxHashMap::default(),
         longest: 0,
+        first: [0; 17],
     };
     for r in rows(include_str!("../../data/function_words.tsv")) {
         let lang = match r.get(1).copied() {
@@ -81,8 +110,17 @@ static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
         let Some(w) = r.first().map(|w| w.to_lowercase()) else {
             continue;
         };
+        // only ASCII words can be counted (see `function_votes`)
+        let Some(&f) = w
+            .as_bytes()
+            .first()
+            .filter(|_| w.bytes().all(|b| b.is_ascii_lowercase()))
+        else {
+            continue;
+        };
         if let Some(k) = packed(w.as_bytes()) {
             words.longest = words.longest.max(w.len());
+            words.first[w.len()] |= 1 << (f - b'a');
             words.words.insert(k, lang);
         }
     }
@@ -93,60 +131,76 @@ static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
 /// Words are runs of alphabetic characters; only ASCII words of up to 16
 /// letters can be function words. Acronyms ("WHO", "IT") are not words of the
 /// sentence's language.
+///
+/// Every document goes through here whole (its language), so the scan is
+/// built for speed: a run of ASCII letters is found with a byte test, a
+/// non-ASCII character is decoded only where it ends or starts a word (a
+/// letter there makes the word non-ASCII, never a function word; a dash or a
+/// no-break space is a separator), and a word is looked up only when a
+/// function word of its length starts with its first letter.
 pub fn function_votes(text: &str) -> Votes {
     let mut v = Votes::default();
     let bytes = text.as_bytes();
     let words = &*FUNCTION_WORDS;
-    let mut vote = |word: &[u8]| {
-        // function words are short: longer words are not looked up
-        if word.is_empty() || word.len() > words.longest {
-            return;
-        }
-        if word.len() > 1 && word.iter().all(u8::is_ascii_uppercase) {
-            return;
-        }
-        // The key `packed` makes of the lower-case word, built in place: the
-        // word is ASCII letters only, which setting bit 0x20 lower-cases.
-        let key = word
-            .iter()
-            .enumerate()
-            .fold(0u128, |k, (n, &b)| k | u128::from(b | 0x20) << (8 * n));
-        match words.words.get(&key) {
-            Some(Lang::Nl) => v.nl += 1,
-            Some(Lang::En) => v.en += 1,
-            None => {}
-        }
-    };
-    // Bytes, not chars: ASCII decides itself; a non-ASCII character is
-    // decoded only to tell a letter (which makes its word non-ASCII, never a
-    // function word) from a separator (a dash, a no-break space).
-    let (mut start, mut i, mut ascii) = (0, 0, true);
-    while i < bytes.len() {
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
         let b = bytes[i];
-        let (letter, len) = if b.is_ascii() {
-            (b.is_ascii_alphabetic(), 1)
-        } else {
-            let c = text
-                .get(i..)
-                .and_then(|t| t.chars().next())
-                .unwrap_or(char::REPLACEMENT_CHARACTER);
-            (c.is_alphabetic(), c.len_utf8())
-        };
-        if letter {
-            ascii &= len == 1;
-        } else {
-            if ascii {
-                vote(&bytes[start..i]);
+        if b.is_ascii_alphabetic() {
+            let start = i;
+            i += 1;
+            while i < n && bytes[i].is_ascii_alphabetic() {
+                i += 1;
             }
-            start = i + len;
-            ascii = true;
+            if i < n && !bytes[i].is_ascii() {
+                let (letter, len) = char_at(text, i);
+                if letter {
+                    // glued to a non-ASCII letter: not an ASCII word
+                    i = word_end(text, i + len);
+                    continue;
+                }
+            }
+            words.vote(&bytes[start..i], &mut v);
+        } else if b.is_ascii() {
+            i += 1;
+        } else {
+            let (letter, len) = char_at(text, i);
+            i += len;
+            if letter {
+                i = word_end(text, i);
+            }
+        }
+    }
+    v
+}
+
+/// Whether the character at byte `i` of `text` is alphabetic, and its length.
+fn char_at(text: &str, i: usize) -> (bool, usize) {
+    let c = text
+        .get(i..)
+        .and_then(|t| t.chars().next())
+        .unwrap_or(char::REPLACEMENT_CHARACTER);
+    (c.is_alphabetic(), c.len_utf8())
+}
+
+/// Where the run of alphabetic characters from byte `i` of `text` ends.
+fn word_end(text: &str, mut i: usize) -> usize {
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        if bytes[i].is_ascii() {
+            break;
+        }
+        let (letter, len) = char_at(text, i);
+        if !letter {
+            break;
         }
         i += len;
     }
-    if ascii {
-        vote(&bytes[start..]);
-    }
-    v
+    i
 }
 
 /// Counts of language-specific function words (see [`function_votes`]).
@@ -299,6 +353,7 @@ mod tests {
                 "the", "The", "THE", "het", "een", "with", "wordt", "and", "en", "de",
                 " ", "  ", "-", "\u{2013}", "\u{a0}", "é", "ë", "µ", "ß", "1", "2,5",
                 "(", ")", ".", "vitamine", "K2", "WHO", "x", "naïef", "\u{1F600}",
+                "Menaquinone", "Één", "Het", "IN", "ondanks", "\u{0301}",
             ], 0..16)
         ) {
             proptest::prop_assert_eq!(function_votes(&text), function_votes_plain(&text));

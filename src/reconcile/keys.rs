@@ -25,7 +25,9 @@
 //! `tests/spill.rs`, with parts of down to 7 keys).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -50,7 +52,9 @@ pub type Sym = u32;
 /// each of them was a third of the time the checks across documents took.
 #[derive(Debug, Clone, Default)]
 pub struct Symbols {
-    ids: HashMap<Text, Sym>,
+    /// Fx, not SipHash: every key of every row is interned, and the names
+    /// are the corpus's own (no untrusted party picks them to collide).
+    ids: FxHashMap<Text, Sym>,
     names: Vec<Text>,
     /// `names[..indexed]` are in `ids`.
     indexed: usize,
@@ -111,7 +115,7 @@ impl<'de> Deserialize<'de> for Symbols {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Symbols, D::Error> {
         let names = Vec::<Text>::deserialize(d)?;
         Ok(Symbols {
-            ids: HashMap::new(),
+            ids: FxHashMap::default(),
             names,
             indexed: 0,
         })
