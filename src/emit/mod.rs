@@ -127,38 +127,18 @@ pub fn write_json<T: TableRow, W: Write>(rows: &[T], out: W) -> std::io::Result<
     Ok(out)
 }
 
-/// Write `items` as a JSON array, byte for byte what
-/// `serde_json::to_string_pretty` gives for the whole array, one item at a
-/// time: each item is pretty-printed on its own and indented one level (JSON
-/// strings hold no raw newlines, so indenting by line is exact).
+/// Write `items` as a pretty-printed JSON array, byte for byte what
+/// `serde_json::to_string_pretty` gives for the whole array, streamed: the
+/// items are serialized one at a time as the iterator yields them.
 pub fn write_pretty_array<S: serde::Serialize, W: Write>(
     items: impl IntoIterator<Item = S>,
     mut out: W,
 ) -> std::io::Result<W> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut first = true;
-    for item in items {
-        out.write_all(if first { b"[\n" } else { b",\n" })?;
-        first = false;
-        write_pretty_item(&item, &mut buf, &mut out)?;
-    }
-    out.write_all(if first { b"[]" } else { b"\n]" })?;
+    use serde::Serializer as _;
+    serde_json::Serializer::pretty(&mut out)
+        .collect_seq(items)
+        .map_err(std::io::Error::other)?;
     Ok(out)
-}
-
-/// One item of [`write_pretty_array`], indented one level (`buf` is scratch).
-fn write_pretty_item<S: serde::Serialize, W: Write>(
-    item: &S,
-    buf: &mut Vec<u8>,
-    out: &mut W,
-) -> std::io::Result<()> {
-    buf.clear();
-    serde_json::to_writer_pretty(&mut *buf, item).map_err(std::io::Error::other)?;
-    for (k, line) in buf.split(|&b| b == b'\n').enumerate() {
-        out.write_all(if k == 0 { b"  " } else { b"\n  " })?;
-        out.write_all(line)?;
-    }
-    Ok(())
 }
 
 /// `fmt::Write` over an `io::Write`, so that the text writers (report,
@@ -434,12 +414,23 @@ fn render_table<T: TableRow>(
 
 /// `items` as pieces of a JSON array ([`JsonArray::append`]): each
 /// pretty-printed item indented one level and preceded by ",\n".
+///
+/// The items are written as one pretty-printed array, `[\n  {…},\n  {…}\n]`,
+/// whose inside is that: `[` becomes `,` and the closing `\n]` is cut. (Each
+/// item on its own and indented line by line afterwards cost a second pass
+/// and a copy per line of every row.)
 fn json_items<S: serde::Serialize>(items: impl Iterator<Item = S>) -> std::io::Result<Vec<u8>> {
+    use serde::Serializer as _;
     let mut out = Vec::new();
-    let mut buf = Vec::with_capacity(1024);
-    for item in items {
-        out.extend_from_slice(b",\n");
-        write_pretty_item(&item, &mut buf, &mut out)?;
+    serde_json::Serializer::pretty(&mut out)
+        .collect_seq(items)
+        .map_err(std::io::Error::other)?;
+    if out == b"[]" {
+        out.clear();
+    } else {
+        debug_assert!(out.starts_with(b"[\n") && out.ends_with(b"\n]"));
+        out.truncate(out.len() - 2);
+        out[0] = b',';
     }
     Ok(out)
 }

@@ -45,10 +45,11 @@ struct FunctionWords {
     words: FxHashMap<u128, Lang>,
     /// Letters of the longest word: longer words are not looked up.
     longest: usize,
-    /// Per word length, a bit per lower-case first letter (`a` = bit 0) of
-    /// the function words of that length: most words of a text are not
-    /// function words, and this turns most of them away without a lookup.
-    first: [u32; 17],
+    /// Per word length and lower-case first letter, a bit per last letter
+    /// (`a` = bit 0) of the function words with that length and first
+    /// letter: most words of a text are not function words, and this turns
+    /// nearly all of them away without a lookup.
+    ends: [[u32; 26]; 17],
 }
 
 impl FunctionWords {
@@ -56,8 +57,14 @@ impl FunctionWords {
     #[inline]
     fn vote(&self, word: &[u8], v: &mut Votes) {
         // function words are short: longer words are not looked up
-        let Some(&first) = word.first() else { return };
-        if word.len() > self.longest || self.first[word.len()] & 1 << ((first | 0x20) - b'a') == 0 {
+        let (Some(&first), Some(&last)) = (word.first(), word.last()) else {
+            return;
+        };
+        if word.len() > self.longest
+            || self.ends[word.len()][usize::from((first | 0x20) - b'a')]
+                & 1 << ((last | 0x20) - b'a')
+                == 0
+        {
             return;
         }
         if word.len() > 1 && word.iter().all(u8::is_ascii_uppercase) {
@@ -99,7 +106,7 @@ static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
     let mut words = FunctionWords {
         words: FxHashMap::default(),
         longest: 0,
-        first: [0; 17],
+        ends: [[0; 26]; 17],
     };
     for r in rows(include_str!("../../data/function_words.tsv")) {
         let lang = match r.get(1).copied() {
@@ -111,16 +118,15 @@ static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
             continue;
         };
         // only ASCII words can be counted (see `function_votes`)
-        let Some(&f) = w
-            .as_bytes()
-            .first()
-            .filter(|_| w.bytes().all(|b| b.is_ascii_lowercase()))
-        else {
+        let (Some(&f), Some(&l)) = (w.as_bytes().first(), w.as_bytes().last()) else {
             continue;
         };
+        if !w.bytes().all(|b| b.is_ascii_lowercase()) {
+            continue;
+        }
         if let Some(k) = packed(w.as_bytes()) {
             words.longest = words.longest.max(w.len());
-            words.first[w.len()] |= 1 << (f - b'a');
+            words.ends[w.len()][usize::from(f - b'a')] |= 1 << (l - b'a');
             words.words.insert(k, lang);
         }
     }
