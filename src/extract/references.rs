@@ -141,7 +141,14 @@ static REF_SIGNALS: LazyLock<[Regex; 5]> = LazyLock::new(|| {
 
 /// A numbered line looks like a reference: a year and at least two signals.
 fn looks_like_reference(body: &str) -> bool {
-    YEAR.is_match(body) && REF_SIGNALS.iter().filter(|r| r.is_match(body)).count() >= 2
+    // (the signals after the second that matches are not asked)
+    YEAR.is_match(body)
+        && REF_SIGNALS
+            .iter()
+            .filter(|r| r.is_match(body))
+            .take(2)
+            .count()
+            >= 2
 }
 
 fn is_reference_heading(text: &str) -> bool {

@@ -46,9 +46,25 @@ pub fn audit_citations(refs: &[Reference], cits: &[Citation]) -> Vec<Discrepancy
 /// reference list of the corpus plus the lexicon's, as title words. The one
 /// thing the marker checks need from beyond the document they judge.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct KnownJournals(Vec<Vec<String>>);
+pub struct KnownJournals {
+    titles: Vec<Vec<String>>,
+    /// Indices of the titles by the first character of their first word:
+    /// a title is looked for only in a text with a capitalised word of that
+    /// initial (see [`journals_named`]), and a corpus knows thousands.
+    by_initial: FxHashMap<Option<char>, Vec<usize>>,
+}
 
 impl KnownJournals {
+    fn from_titles(titles: Vec<Vec<String>>) -> KnownJournals {
+        let mut by_initial: FxHashMap<Option<char>, Vec<usize>> = FxHashMap::default();
+        for (i, t) in titles.iter().enumerate() {
+            if let Some(w) = t.first() {
+                by_initial.entry(w.chars().next()).or_default().push(i);
+            }
+        }
+        KnownJournals { titles, by_initial }
+    }
+
     pub fn of(refs: &[Reference]) -> KnownJournals {
         KnownJournals::named(refs.iter().map(|r| r.journal.as_str()))
     }
@@ -56,7 +72,7 @@ impl KnownJournals {
     /// The known journals of reference entries with these journal names
     /// (each may come any number of times).
     pub fn named<'a>(journals: impl IntoIterator<Item = &'a str>) -> KnownJournals {
-        KnownJournals(known_journals(journals))
+        KnownJournals::from_titles(known_journals(journals))
     }
 }
 
@@ -72,7 +88,6 @@ pub fn audit_document(
     known: &KnownJournals,
 ) -> Vec<Discrepancy> {
     let lists = Lists::new(refs);
-    let known = &known.0;
     // The families are independent; the two that read the text around every
     // marker (dangling, mismatches) also split their groups over the pool.
     // Concatenated in a fixed order (the caller's sort is stable).
@@ -358,7 +373,7 @@ fn truncate(s: &str, n: usize) -> String {
 /// Markers whose number is not in their document's list, one finding per
 /// document and number (a number cited on several lines is one problem of
 /// the list, with every line in `where`).
-fn dangling(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Discrepancy> {
+fn dangling(lists: &Lists, known: &KnownJournals, cits: &[Citation]) -> Vec<Discrepancy> {
     let mut groups: BTreeMap<(&str, i64), Vec<&Citation>> = BTreeMap::new();
     for c in cits {
         if lists.entry(&c.doc, c.ref_no).is_none() {
@@ -656,7 +671,7 @@ const JOURNAL_CUES: &[&str] = &[
 
 /// Journals named in `text`, as the words written there. `known` holds the
 /// titles to look for (the reference lists' journals and the lexicon's).
-fn journals_named(text: &str, known: &[Vec<String>]) -> Vec<Vec<String>> {
+fn journals_named(text: &str, known: &KnownJournals) -> Vec<Vec<String>> {
     let toks = tokens(text);
     // Indices of the content words (stopwords are skipped, as in titles).
     let content: Vec<usize> = (0..toks.len()).filter(|&i| !toks[i].stop()).collect();
@@ -673,68 +688,71 @@ fn journals_named(text: &str, known: &[Vec<String>]) -> Vec<Vec<String>> {
                 .push(s);
         }
     }
-    for j in known {
-        let n = j.len();
-        if n == 0 || n > content.len() {
-            continue;
-        }
-        let Some(at) = starts.get(&j[0].chars().next()) else {
-            continue;
-        };
-        for &s in at {
-            let Some(idx) = content.get(s..s + n) else {
-                break;
-            };
-            let (first, last) = (idx[0], idx[n - 1]);
-            // One run of title words: no sentence punctuation inside.
-            if (first + 1..=last).any(|k| toks[k].break_before) {
+    // (the finds are sorted below, so the order they are made in is free)
+    let candidates = starts
+        .iter()
+        .filter_map(|(initial, at)| Some((known.by_initial.get(initial)?, at)));
+    for (titles, at) in candidates {
+        for j in titles.iter().map(|&i| &known.titles[i]) {
+            let n = j.len();
+            if n > content.len() {
                 continue;
             }
-            if !idx.iter().all(|&k| toks[k].cap) {
-                continue;
-            }
-            if !idx
-                .iter()
-                .zip(j)
-                .all(|(&k, w)| word_abbrev(&toks[k].norm, w))
-            {
-                continue;
-            }
-            if n == 1 {
-                let t = &toks[first];
-                let cued = first > 0
-                    && !t.break_before
-                    && JOURNAL_CUES.contains(&toks[first - 1].norm.as_str());
-                if !(t.norm == j[0] && (t.acronym || cued)) {
+            for &s in at {
+                let Some(idx) = content.get(s..s + n) else {
+                    break;
+                };
+                let (first, last) = (idx[0], idx[n - 1]);
+                // One run of title words: no sentence punctuation inside.
+                if (first + 1..=last).any(|k| toks[k].break_before) {
                     continue;
                 }
-            }
-            // The title must not go on: "European Journal of Nutrition" is not
-            // "Journal of Nutrition", nor is "Journal of Nutrition and Metabolism".
-            let before = first
-                .checked_sub(1)
-                .filter(|_| !toks[first].break_before)
-                .map(|k| &toks[k]);
-            let sentence_start = |k: usize| k == 0 || toks[k].break_before;
-            if let Some(b) = before {
-                if b.cap && !b.stop() && !sentence_start(first - 1) {
+                if !idx.iter().all(|&k| toks[k].cap) {
                     continue;
                 }
-            }
-            let mut k = last + 1;
-            let mut continues = false;
-            while k < toks.len() && !toks[k].break_before {
-                if toks[k].stop() {
-                    k += 1;
+                if !idx
+                    .iter()
+                    .zip(j)
+                    .all(|(&k, w)| word_abbrev(&toks[k].norm, w))
+                {
                     continue;
                 }
-                continues = toks[k].cap;
-                break;
+                if n == 1 {
+                    let t = &toks[first];
+                    let cued = first > 0
+                        && !t.break_before
+                        && JOURNAL_CUES.contains(&toks[first - 1].norm.as_str());
+                    if !(t.norm == j[0] && (t.acronym || cued)) {
+                        continue;
+                    }
+                }
+                // The title must not go on: "European Journal of Nutrition" is not
+                // "Journal of Nutrition", nor is "Journal of Nutrition and Metabolism".
+                let before = first
+                    .checked_sub(1)
+                    .filter(|_| !toks[first].break_before)
+                    .map(|k| &toks[k]);
+                let sentence_start = |k: usize| k == 0 || toks[k].break_before;
+                if let Some(b) = before {
+                    if b.cap && !b.stop() && !sentence_start(first - 1) {
+                        continue;
+                    }
+                }
+                let mut k = last + 1;
+                let mut continues = false;
+                while k < toks.len() && !toks[k].break_before {
+                    if toks[k].stop() {
+                        k += 1;
+                        continue;
+                    }
+                    continues = toks[k].cap;
+                    break;
+                }
+                if continues {
+                    continue;
+                }
+                found.push((first, last));
             }
-            if continues {
-                continue;
-            }
-            found.push((first, last));
         }
     }
     found.sort();
@@ -960,7 +978,7 @@ fn trial_cues(text: &str, gated: bool) -> Vec<String> {
 }
 
 impl Cues {
-    fn find(text: &str, known: &[Vec<String>]) -> Cues {
+    fn find(text: &str, known: &KnownJournals) -> Cues {
         let journals = journals_named(text, known);
         let journal_groups = journals.iter().map(|j| journal_groups(j)).collect();
         let journal_text = journals.iter().map(|j| display_title(j, text)).collect();
@@ -1133,7 +1151,7 @@ fn fits(cands: &[&Reference]) -> String {
 /// Markers whose text names a journal, year or trial that the entry they point
 /// to contradicts. Markers written together ("[4][5]", "[4,5]") vouch for one
 /// text together: it is a mismatch only when none of their entries agrees.
-fn mismatches(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Discrepancy> {
+fn mismatches(lists: &Lists, known: &KnownJournals, cits: &[Citation]) -> Vec<Discrepancy> {
     let mut groups: BTreeMap<(&str, usize, &str), Vec<&Citation>> = BTreeMap::new();
     for c in cits {
         groups
@@ -1155,7 +1173,7 @@ fn mismatches(lists: &Lists, known: &[Vec<String>], cits: &[Citation]) -> Vec<Di
 /// together at one place.
 fn mismatch(
     lists: &Lists,
-    known: &[Vec<String>],
+    known: &KnownJournals,
     doc: &str,
     line: usize,
     span: &str,
