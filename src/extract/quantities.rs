@@ -41,6 +41,51 @@ static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("amount regex compiles")
 });
 
+/// The numbers of [`AMOUNT`]'s named groups.
+struct AmountGroups {
+    between: usize,
+    a: usize,
+    sep: usize,
+    b: usize,
+    unit: usize,
+}
+
+static AMOUNT_GROUPS: LazyLock<AmountGroups> = LazyLock::new(|| {
+    let number = |name: &str| {
+        AMOUNT
+            .capture_names()
+            .position(|n| n == Some(name))
+            .expect("AMOUNT names the group")
+    };
+    AmountGroups {
+        between: number("between"),
+        a: number("a"),
+        sep: number("sep"),
+        b: number("b"),
+        unit: number("unit"),
+    }
+});
+
+/// A group of a match: where it is and what it holds.
+#[derive(Clone, Copy)]
+struct Span<'t> {
+    start: usize,
+    end: usize,
+    text: &'t str,
+}
+
+impl<'t> Span<'t> {
+    fn start(&self) -> usize {
+        self.start
+    }
+    fn end(&self) -> usize {
+        self.end
+    }
+    fn as_str(&self) -> &'t str {
+        self.text
+    }
+}
+
 static ALT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"^\s*\(\s*(?:~|ca\.?\s*|≈\s*)?(?P<a>{NUM})(?:\s*(?:-|–|—|to|tot)\s*(?P<b>{NUM}))?\s*(?P<unit>{units})\s*\)",
@@ -188,12 +233,26 @@ pub fn find_amounts_with(sentence: &str, lang: &dyn Fn() -> Lang) -> Vec<AmountM
     if !may_hold_number(sentence) {
         return out;
     }
+    // One set of capture slots for the sentence, groups by number: the
+    // search runs for every match of every sentence with a digit, and
+    // `captures_at` allocated the slots and hashed each group name per match.
+    let g = &*AMOUNT_GROUPS;
+    let mut locs = AMOUNT.capture_locations();
     let mut pos = 0;
     while pos < sentence.len() {
-        let Some(c) = AMOUNT.captures_at(sentence, pos) else {
+        if AMOUNT.captures_read_at(&mut locs, sentence, pos).is_none() {
             break;
+        }
+        let group = |i: usize| {
+            let (s, e) = locs.get(i)?;
+            Some(Span {
+                start: s,
+                end: e,
+                text: sentence.get(s..e)?,
+            })
         };
-        let (Some(a), Some(unit_m), Some(whole)) = (c.name("a"), c.name("unit"), c.get(0)) else {
+        let c = (group(g.between), group(g.sep), group(g.b));
+        let (Some(a), Some(unit_m)) = (group(g.a), group(g.unit)) else {
             break;
         };
         let next_pos = unit_m.end();
@@ -204,10 +263,11 @@ pub fn find_amounts_with(sentence: &str, lang: &dyn Fn() -> Lang) -> Vec<AmountM
                 continue;
             }
         };
-        let sep = c.name("sep").map(|m| m.as_str().to_lowercase());
-        let between = c.name("between").is_some();
+        let (between_m, sep_m, b_m) = c;
+        let sep = sep_m.map(|m| m.as_str().to_lowercase());
+        let between = between_m.is_some();
         // "en"/"and" only make a range after "tussen"/"between"
-        let b = match (&sep, c.name("b")) {
+        let b = match (&sep, b_m) {
             (Some(s), Some(b)) if (s != "en" && s != "and") || between => Some(b),
             _ => None,
         };
@@ -215,7 +275,7 @@ pub fn find_amounts_with(sentence: &str, lang: &dyn Fn() -> Lang) -> Vec<AmountM
             // "45 en 90 mg": read only the second number as the amount. The
             // search restarts on the character before it, because the pattern
             // needs to see the boundary in front of a number.
-            pos = c.name("b").map_or(next_pos, |m| {
+            pos = b_m.map_or(next_pos, |m| {
                 sentence[..m.start()]
                     .char_indices()
                     .next_back()
@@ -233,8 +293,7 @@ pub fn find_amounts_with(sentence: &str, lang: &dyn Fn() -> Lang) -> Vec<AmountM
                 continue;
             }
         };
-        let start = c.name("between").map_or(a.start(), |m| m.start());
-        let _ = whole;
+        let start = between_m.map_or(a.start(), |m| m.start());
         let qualifier = qualifier_before(sentence, start);
         let mut m = AmountMention {
             start,
