@@ -68,13 +68,13 @@ static AMOUNT_GROUPS: LazyLock<AmountGroups> = LazyLock::new(|| {
 
 /// A group of a match: where it is and what it holds.
 #[derive(Clone, Copy)]
-struct Span<'t> {
+struct Group<'t> {
     start: usize,
     end: usize,
     text: &'t str,
 }
 
-impl<'t> Span<'t> {
+impl<'t> Group<'t> {
     fn start(&self) -> usize {
         self.start
     }
@@ -245,13 +245,13 @@ pub fn find_amounts_with(sentence: &str, lang: &dyn Fn() -> Lang) -> Vec<AmountM
         }
         let group = |i: usize| {
             let (s, e) = locs.get(i)?;
-            Some(Span {
+            Some(Group {
                 start: s,
                 end: e,
                 text: sentence.get(s..e)?,
             })
         };
-        let c = (group(g.between), group(g.sep), group(g.b));
+        let (between_m, sep_m, b_m) = (group(g.between), group(g.sep), group(g.b));
         let (Some(a), Some(unit_m)) = (group(g.a), group(g.unit)) else {
             break;
         };
@@ -263,7 +263,6 @@ pub fn find_amounts_with(sentence: &str, lang: &dyn Fn() -> Lang) -> Vec<AmountM
                 continue;
             }
         };
-        let (between_m, sep_m, b_m) = c;
         let sep = sep_m.map(|m| m.as_str().to_lowercase());
         let between = between_m.is_some();
         // "en"/"and" only make a range after "tussen"/"between"
@@ -503,6 +502,7 @@ fn nutrient_at_start(rest: &str) -> Option<(&'static str, Option<MkForm>, usize)
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     proptest::proptest! {
         /// The chunked digit scan and the decoding of non-ASCII characters
@@ -520,7 +520,6 @@ mod tests {
             );
         }
     }
-    use super::*;
 
     fn one(s: &str, lang: Lang) -> AmountMention {
         let v = find_amounts(s, lang);

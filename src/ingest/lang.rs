@@ -142,8 +142,8 @@ static FUNCTION_WORDS: LazyLock<FunctionWords> = LazyLock::new(|| {
 /// built for speed: a run of ASCII letters is found with a byte test, a
 /// non-ASCII character is decoded only where it ends or starts a word (a
 /// letter there makes the word non-ASCII, never a function word; a dash or a
-/// no-break space is a separator), and a word is looked up only when a
-/// function word of its length starts with its first letter.
+/// no-break space is a separator), and a word is looked up only when some
+/// function word has its length, its first and its last letter.
 pub fn function_votes(text: &str) -> Votes {
     let mut v = Votes::default();
     let bytes = text.as_bytes();
