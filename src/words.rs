@@ -37,6 +37,35 @@ pub fn is_word_char(c: char) -> bool {
     WORD_CHAR.is_match(c.encode_utf8(&mut buf))
 }
 
+/// Where the first non-ASCII byte of `bytes` is, skipping ASCII 32 bytes at
+/// a time (`<[u8]>::is_ascii` reads a word at a time): most of a Dutch or
+/// English text is ASCII, and several per-sentence checks care only about
+/// the other characters.
+pub fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for chunk in bytes.chunks(32) {
+        if !chunk.is_ascii() {
+            return chunk.iter().position(|b| !b.is_ascii()).map(|p| at + p);
+        }
+        at += chunk.len();
+    }
+    None
+}
+
+/// The non-ASCII characters of `text` with their byte offsets, the ASCII
+/// between them skipped by [`first_non_ascii`].
+pub fn non_ascii_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        // `i` is a character boundary and only ASCII is skipped, so the byte
+        // found starts a character
+        let at = i + first_non_ascii(text.as_bytes().get(i..)?)?;
+        let c = text.get(at..)?.chars().next()?;
+        i = at + c.len_utf8();
+        Some((at, c))
+    })
+}
+
 /// The runs of letters and digits of `text` (and each `&`), as the regex
 /// `[\p{L}\p{N}]+|&` finds them, by a scan of the characters: the regex
 /// needs ~1000 instructions per word here, the scan a few per character.
@@ -226,6 +255,20 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// The ASCII skipped in chunks: the same non-ASCII characters as
+        /// decoding every character, at texts of every length around 32.
+        #[test]
+        fn non_ascii_chars_are_those_of_the_char_scan(
+            t in crate::testing::glued(&[
+                "a", " ", "Natto 100 mcg per portie van 50 gram", "µ", "é", "\u{2009}",
+                "\u{1F600}", "\u{301}", "0123456789abcdefghijklmnopqrstuv",
+            ], 0..12)
+        ) {
+            let plain: Vec<(usize, char)> = t.char_indices().filter(|(_, c)| !c.is_ascii()).collect();
+            proptest::prop_assert_eq!(non_ascii_chars(&t).collect::<Vec<_>>(), plain.clone());
+            proptest::prop_assert_eq!(first_non_ascii(t.as_bytes()), plain.first().map(|p| p.0));
+        }
+
         #[test]
         fn word_runs_equal_the_regex(
             t in crate::testing::glued(&[

@@ -185,28 +185,10 @@ pub fn qualifier_before(sentence: &str, pos: usize) -> Qualifier {
 /// for 32 bytes at a time with a fold the compiler vectorises, and only the
 /// non-ASCII characters are decoded.
 pub fn may_hold_number(text: &str) -> bool {
-    let b = text.as_bytes();
-    if b.chunks(32)
+    text.as_bytes()
+        .chunks(32)
         .any(|c| c.iter().fold(false, |seen, x| seen | x.is_ascii_digit()))
-    {
-        return true;
-    }
-    let mut i = 0;
-    while let Some(p) = b
-        .get(i..)
-        .and_then(|r| r.iter().position(|x| !x.is_ascii()))
-    {
-        // a non-ASCII byte after ASCII ones (or after a whole character)
-        // starts a character
-        let Some(c) = text.get(i + p..).and_then(|t| t.chars().next()) else {
-            return false;
-        };
-        if c.is_numeric() {
-            return true;
-        }
-        i += p + c.len_utf8();
-    }
-    false
+        || crate::words::non_ascii_chars(text).any(|(_, c)| c.is_numeric())
 }
 
 /// Find every amount in a sentence.

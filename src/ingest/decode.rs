@@ -162,7 +162,7 @@ fn nfc(text: String) -> String {
 fn is_nfc_quick(text: &str) -> bool {
     let b = text.as_bytes();
     let mut i = 0;
-    while let Some(start) = b[i..].iter().position(|&x| !x.is_ascii()).map(|p| i + p) {
+    while let Some(start) = crate::words::first_non_ascii(&b[i..]).map(|p| i + p) {
         let end = b[start..]
             .iter()
             .position(u8::is_ascii)

@@ -476,7 +476,7 @@ fn is_collapsed(s: &str) -> bool {
         && !b
             .iter()
             .fold(false, |seen, &x| seen | (x.wrapping_sub(0x09) < 5));
-    ascii_ok && (s.is_ascii() || !s.chars().any(|c| !c.is_ascii() && c.is_whitespace()))
+    ascii_ok && !crate::words::non_ascii_chars(s).any(|(_, c)| c.is_whitespace())
 }
 
 #[cfg(test)]
