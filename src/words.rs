@@ -66,6 +66,30 @@ pub fn non_ascii_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     })
 }
 
+/// Where `needle` first occurs in `hay` at or after byte `from`, as
+/// `hay[from..].find(needle)` answers (an offset into `hay`, `None` when
+/// `from` is not a character boundary). A table row's cells are looked for
+/// one after the other, and each is found within a few bytes of where the
+/// previous one ended: the first positions are compared directly, and only
+/// then is a substring searcher built (its setup costs more than the
+/// comparisons it saves on such short distances).
+pub fn find_from(hay: &str, needle: &str, from: usize) -> Option<usize> {
+    const NEAR: usize = 16;
+    let rest = hay.get(from..)?;
+    let near = rest
+        .char_indices()
+        .take_while(|&(i, _)| i < NEAR)
+        .find(|&(i, _)| rest[i..].starts_with(needle))
+        .map(|(i, _)| from + i);
+    if near.is_some() || rest.len() <= NEAR {
+        // also the empty needle, found at `from`
+        return near.or_else(|| rest[rest.len()..].starts_with(needle).then_some(hay.len()));
+    }
+    // no occurrence starts before the first boundary at or after NEAR
+    let skip = (NEAR..=rest.len()).find(|&i| rest.is_char_boundary(i))?;
+    rest[skip..].find(needle).map(|p| from + skip + p)
+}
+
 /// The runs of letters and digits of `text` (and each `&`), as the regex
 /// `[\p{L}\p{N}]+|&` finds them, by a scan of the characters: the regex
 /// needs ~1000 instructions per word here, the scan a few per character.
@@ -255,6 +279,19 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// Cells found near the start by comparison, farther by the searcher:
+        /// the same offset as `find` on the rest, from every start.
+        #[test]
+        fn find_from_equals_find_on_the_rest(
+            hay in crate::testing::glued(&["a", "ab", " ", "µ", "é", "| ", "100 mcg", "0123456789"], 0..14),
+            needle in crate::testing::glued(&["a", "ab", " ", "µ", "100 mcg"], 0..3),
+        ) {
+            for from in 0..=hay.len() + 1 {
+                let plain = hay.get(from..).and_then(|r| r.find(needle.as_str())).map(|p| from + p);
+                proptest::prop_assert_eq!(find_from(&hay, &needle, from), plain, "from {}", from);
+            }
+        }
+
         /// The ASCII skipped in chunks: the same non-ASCII characters as
         /// decoding every character, at texts of every length around 32.
         #[test]

@@ -124,12 +124,7 @@ fn forms_in_cells(line: &crate::model::Line) -> Vec<(usize, String, MkForm)> {
     let mut out = Vec::new();
     let mut from = 0;
     for cell in &line.cells {
-        let Some(at) = line
-            .text
-            .get(from..)
-            .and_then(|r| r.find(cell.as_str()))
-            .map(|p| from + p)
-        else {
+        let Some(at) = crate::words::find_from(&line.text, cell, from) else {
             continue;
         };
         out.extend(

@@ -352,10 +352,9 @@ pub fn find_amounts_in(line: &Line, sentence: &Sentence) -> Vec<AmountMention> {
     let mut from = 0;
     for (ci, cell) in line.cells.iter().enumerate() {
         let cell = collapse_ws(cell);
-        let Some(p) = s.get(from..).and_then(|rest| rest.find(&cell)) else {
+        let Some(at) = crate::words::find_from(s, &cell, from) else {
             continue;
         };
-        let at = from + p;
         if ci > 0 {
             for mut m in find_amounts_with(&cell, &|| sentence.lang()) {
                 m.start += at;
