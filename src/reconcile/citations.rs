@@ -592,6 +592,12 @@ fn word_abbrev(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
+    // Every other yes keeps the first letter (a prefix, or the first two
+    // letters and more): most pairs asked differ there, and counting their
+    // characters is the costly part.
+    if a.chars().next() != b.chars().next() {
+        return false;
+    }
     let (short, long) = if a.chars().count() <= b.chars().count() {
         (a, b)
     } else {
@@ -604,7 +610,7 @@ fn word_abbrev(a: &str, b: &str) -> bool {
         return true;
     }
     let sc: Vec<char> = short.chars().collect();
-    if sc.len() < 4 || !long.starts_with(&sc[..2].iter().collect::<String>()) {
+    if sc.len() < 4 || !long.chars().take(2).eq(sc[..2].iter().copied()) {
         return false;
     }
     let mut it = long.chars();
@@ -1733,6 +1739,41 @@ fn doi_mismatches(refs: &[Reference]) -> Vec<Discrepancy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`word_abbrev`] as it was written before its first-letter shortcut.
+    fn word_abbrev_plain(a: &str, b: &str) -> bool {
+        if a == b {
+            return true;
+        }
+        let (short, long) = if a.chars().count() <= b.chars().count() {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        if short.is_empty() || !short.chars().all(char::is_alphabetic) {
+            return false;
+        }
+        if long.starts_with(short) {
+            return true;
+        }
+        let sc: Vec<char> = short.chars().collect();
+        if sc.len() < 4 || !long.starts_with(&sc[..2].iter().collect::<String>()) {
+            return false;
+        }
+        let mut it = long.chars();
+        sc.iter().all(|c| it.any(|l| l == *c))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn abbreviations_as_before_the_first_letter_shortcut(
+            a in crate::testing::glued(&["J", "j", "N", "a", "t", "l", "Nat", "é", "É", "1", ""], 0..6),
+            b in crate::testing::glued(&["J", "N", "a", "t", "i", "o", "n", "l", "Natl", "é", "É"], 0..8),
+        ) {
+            proptest::prop_assert_eq!(word_abbrev(&a, &b), word_abbrev_plain(&a, &b));
+            proptest::prop_assert_eq!(word_abbrev(&b, &a), word_abbrev_plain(&b, &a));
+        }
+    }
 
     #[test]
     fn gated_cues_find_what_every_cue_finds() {
