@@ -142,9 +142,9 @@ fn first_separator(t: &str, list_item: bool) -> Option<usize> {
         return colon;
     }
     let before = t.get(..colon.unwrap_or(t.len())).unwrap_or(t);
-    before
-        .match_indices(' ')
-        .map(|(i, _)| i)
+    // the spaces found by memchr (a pattern searcher per space cost more than
+    // the comparisons), each asked whether a spaced dash starts there
+    memchr::memchr_iter(b' ', before.as_bytes())
         .find(|&i| {
             t.get(i..)
                 .is_some_and(|r| [" – ", " — ", " - "].iter().any(|d| r.starts_with(d)))
@@ -157,7 +157,7 @@ fn first_separator(t: &str, list_item: bool) -> Option<usize> {
 /// lines hold no colon at all).
 fn colon_space(t: &str) -> Option<usize> {
     let mut from = 0;
-    while let Some(k) = t.get(from..)?.find(':') {
+    while let Some(k) = memchr::memchr(b':', t.as_bytes().get(from..)?) {
         let i = from + k;
         if t.as_bytes().get(i + 1) == Some(&b' ') {
             return Some(i);
