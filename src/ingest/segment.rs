@@ -59,11 +59,25 @@ fn more_words_than(t: &str, n: usize) -> bool {
     t.split_whitespace().nth(n).is_some()
 }
 
+/// Whether `t` has more than `n` characters (`t.chars().nth(n).is_some()`),
+/// told by its length in bytes where that settles it (a character is one to
+/// four bytes): every line is asked about a few such limits, and most lines
+/// are far longer or far shorter.
+fn more_chars_than(t: &str, n: usize) -> bool {
+    if t.len() <= n {
+        false
+    } else if t.len() >= 4 * (n + 1) {
+        true
+    } else {
+        t.chars().nth(n).is_some()
+    }
+}
+
 /// A glued header row: short, one seam between letters, no sentence
 /// punctuation, few digits ("FoodK2 content", "AdviceExplanation").
 fn is_glued_header(t: &str) -> bool {
     let t = t.trim();
-    if t.is_empty() || t.chars().nth(48).is_some() || ends_sentence(t) || t.ends_with('?') {
+    if t.is_empty() || more_chars_than(t, 48) || ends_sentence(t) || t.ends_with('?') {
         return false;
     }
     if is_bullet(t) || more_words_than(t, 5) {
@@ -172,7 +186,7 @@ fn label_in(t: &str, list_item: bool) -> Option<String> {
     let i = first_separator(t, list_item)?;
     let label = t[..i].trim();
     if label.is_empty()
-        || label.chars().count() > 60
+        || more_chars_than(label, 60)
         || more_words_than(label, 7)
         || label.contains(['.', '!', '?', ';'])
     {
@@ -187,7 +201,7 @@ fn is_heading(t: &str, next_blank_or_text: bool) -> bool {
         return false;
     }
     // (lengths counted no further than the limits: most lines are longer)
-    let at_most = |chars: usize| t.chars().nth(chars).is_none();
+    let at_most = |chars: usize| !more_chars_than(t, chars);
     if t.ends_with('?') {
         return at_most(80) && !more_words_than(t, 12);
     }
@@ -327,6 +341,19 @@ pub fn segment(raw_lines: &[&str]) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The length shortcuts agree with counting, at every limit around
+        /// the text's length, for one- to four-byte characters.
+        #[test]
+        fn more_chars_than_equals_counting(
+            t in crate::testing::glued(&["a", " ", "é", "–", "\u{1F600}", "Natto"], 0..40),
+        ) {
+            for n in 0..=t.len() + 2 {
+                proptest::prop_assert_eq!(more_chars_than(&t, n), t.chars().count() > n, "n {}", n);
+            }
+        }
+    }
 
     proptest::proptest! {
         #[test]
