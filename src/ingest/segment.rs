@@ -353,9 +353,7 @@ mod tests {
                 proptest::prop_assert_eq!(more_chars_than(&t, n), t.chars().count() > n, "n {}", n);
             }
         }
-    }
 
-    proptest::proptest! {
         #[test]
         fn colon_space_is_find(
             t in crate::testing::glued(&[

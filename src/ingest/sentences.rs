@@ -87,7 +87,6 @@ pub fn split_sentences(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// Whether a sentence can end at byte `i`: a `.`, `!`, `?` or `…` starts there.
 /// The first `.`, `!`, `?` or 0xE2 byte of `bytes`: the punctuation by a
 /// vectorised search, then 0xE2 (rare in Dutch and English text) only in
 /// the part before it.
@@ -97,6 +96,7 @@ fn next_stop(bytes: &[u8]) -> Option<usize> {
     memchr::memchr(0xE2, before).or(punct)
 }
 
+/// Whether a sentence can end at byte `i`: a `.`, `!`, `?` or `…` starts there.
 fn ends_here(text: &str, i: usize) -> bool {
     text.get(i..)
         .is_some_and(|r| r.starts_with(['.', '!', '?', '…']))
@@ -244,9 +244,7 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(split_sentences(&text), split_sentences_plain(&text));
         }
-    }
 
-    proptest::proptest! {
         #[test]
         fn abbreviation_by_bytes_equals_by_chars(
             text in crate::testing::glued(&[
