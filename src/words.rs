@@ -76,18 +76,22 @@ pub fn non_ascii_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
 pub fn find_from(hay: &str, needle: &str, from: usize) -> Option<usize> {
     const NEAR: usize = 16;
     let rest = hay.get(from..)?;
-    let near = rest
+    // every character boundary of the rest, and its end (where only the
+    // empty needle starts)
+    let starts = rest
         .char_indices()
-        .take_while(|&(i, _)| i < NEAR)
-        .find(|&(i, _)| rest[i..].starts_with(needle))
-        .map(|(i, _)| from + i);
-    if near.is_some() || rest.len() <= NEAR {
-        // also the empty needle, found at `from`
-        return near.or_else(|| rest[rest.len()..].starts_with(needle).then_some(hay.len()));
+        .map(|(i, _)| i)
+        .chain(std::iter::once(rest.len()));
+    for i in starts {
+        if i >= NEAR {
+            // nothing started before `i`: the searcher takes the rest
+            return rest[i..].find(needle).map(|p| from + i + p);
+        }
+        if rest[i..].starts_with(needle) {
+            return Some(from + i);
+        }
     }
-    // no occurrence starts before the first boundary at or after NEAR
-    let skip = (NEAR..=rest.len()).find(|&i| rest.is_char_boundary(i))?;
-    rest[skip..].find(needle).map(|p| from + skip + p)
+    None
 }
 
 /// The runs of letters and digits of `text` (and each `&`), as the regex
