@@ -100,9 +100,18 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// the end of the text); capturing it with the regex made the engine walk
 /// the whole entry, ~25 000 instructions a reference line.
 static LABEL_HEAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-•*·▪–]\s*)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])(\s*)\S")
-        .expect("label regex compiles")
+    let markers: String = ENTRY_MARKERS
+        .iter()
+        .map(|c| regex::escape(&c.to_string()))
+        .collect();
+    Regex::new(&format!(
+        r"^\s*(?:[{markers}]\s*)?(?:\[(\d{{1,4}})\]|(\d{{1,4}})[.)])(\s*)\S"
+    ))
+    .expect("label regex compiles")
 });
+
+/// The list markers a reference entry may open with before its label ("- [1]").
+const ENTRY_MARKERS: [char; 6] = ['-', '•', '*', '·', '▪', '–'];
 
 /// A reference label and what follows it, as the plain label regex reads them:
 /// (bracketed number, dotted number, the spaces after the label, the body).
@@ -171,9 +180,7 @@ fn is_reference_heading(text: &str) -> bool {
 /// which must capture the rest of the line, only for the few that pass.
 fn may_open_with_label(text: &str) -> bool {
     let t = text.trim_start();
-    let t = t
-        .strip_prefix(['-', '•', '*', '·', '▪', '–'])
-        .map_or(t, str::trim_start);
+    let t = t.strip_prefix(ENTRY_MARKERS).map_or(t, str::trim_start);
     t.starts_with(|c: char| c == '[' || c.is_numeric())
 }
 
