@@ -716,56 +716,9 @@ fn journals_named(text: &str, known: &KnownJournals) -> Vec<Vec<String>> {
                 let Some(idx) = content.get(s..s + n) else {
                     break;
                 };
-                let (first, last) = (idx[0], idx[n - 1]);
-                // One run of title words: no sentence punctuation inside.
-                if (first + 1..=last).any(|k| toks[k].break_before) {
-                    continue;
+                if names_title(&toks, idx, j) {
+                    found.push((idx[0], idx[n - 1]));
                 }
-                if !idx.iter().all(|&k| toks[k].cap) {
-                    continue;
-                }
-                if !idx
-                    .iter()
-                    .zip(j)
-                    .all(|(&k, w)| word_abbrev(&toks[k].norm, w))
-                {
-                    continue;
-                }
-                if n == 1 {
-                    let t = &toks[first];
-                    let cued = first > 0
-                        && !t.break_before
-                        && JOURNAL_CUES.contains(&toks[first - 1].norm.as_str());
-                    if !(t.norm == j[0] && (t.acronym || cued)) {
-                        continue;
-                    }
-                }
-                // The title must not go on: "European Journal of Nutrition" is not
-                // "Journal of Nutrition", nor is "Journal of Nutrition and Metabolism".
-                let before = first
-                    .checked_sub(1)
-                    .filter(|_| !toks[first].break_before)
-                    .map(|k| &toks[k]);
-                let sentence_start = |k: usize| k == 0 || toks[k].break_before;
-                if let Some(b) = before {
-                    if b.cap && !b.stop() && !sentence_start(first - 1) {
-                        continue;
-                    }
-                }
-                let mut k = last + 1;
-                let mut continues = false;
-                while k < toks.len() && !toks[k].break_before {
-                    if toks[k].stop() {
-                        k += 1;
-                        continue;
-                    }
-                    continues = toks[k].cap;
-                    break;
-                }
-                if continues {
-                    continue;
-                }
-                found.push((first, last));
             }
         }
     }
@@ -791,6 +744,60 @@ fn journals_named(text: &str, known: &KnownJournals) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
+}
+
+/// Whether the tokens `idx` (content words, one per word of `title`) name
+/// the journal `title` where they stand: one run of capitalised words, each
+/// the title's word or its abbreviation (a one-word title only written out
+/// and as an acronym or after a journal cue), and not part of a longer
+/// capitalised title on either side.
+fn names_title(toks: &[Tok], idx: &[usize], title: &[String]) -> bool {
+    let (Some(&first), Some(&last)) = (idx.first(), idx.last()) else {
+        return false;
+    };
+    // One run of title words: no sentence punctuation inside.
+    if (first + 1..=last).any(|k| toks[k].break_before) {
+        return false;
+    }
+    if !idx.iter().all(|&k| toks[k].cap) {
+        return false;
+    }
+    if !idx
+        .iter()
+        .zip(title)
+        .all(|(&k, w)| word_abbrev(&toks[k].norm, w))
+    {
+        return false;
+    }
+    if idx.len() == 1 {
+        let t = &toks[first];
+        let cued =
+            first > 0 && !t.break_before && JOURNAL_CUES.contains(&toks[first - 1].norm.as_str());
+        if !(t.norm == title[0] && (t.acronym || cued)) {
+            return false;
+        }
+    }
+    // The title must not go on: "European Journal of Nutrition" is not
+    // "Journal of Nutrition", nor is "Journal of Nutrition and Metabolism".
+    let before = first
+        .checked_sub(1)
+        .filter(|_| !toks[first].break_before)
+        .map(|k| &toks[k]);
+    let sentence_start = |k: usize| k == 0 || toks[k].break_before;
+    if let Some(b) = before {
+        if b.cap && !b.stop() && !sentence_start(first - 1) {
+            return false;
+        }
+    }
+    let mut k = last + 1;
+    while k < toks.len() && !toks[k].break_before {
+        if toks[k].stop() {
+            k += 1;
+            continue;
+        }
+        return !toks[k].cap;
+    }
+    true
 }
 
 // ---------------------------------------------------------------- cues
