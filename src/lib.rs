@@ -53,4 +53,11 @@ pub(crate) mod testing {
         }
         lines
     }
+
+    /// Sentences written for a test, then every line of `raw/`.
+    pub fn written_and_source_lines(written: &[&str]) -> Vec<String> {
+        let mut lines: Vec<String> = written.iter().map(|s| s.to_string()).collect();
+        lines.extend(source_lines());
+        lines
+    }
 }

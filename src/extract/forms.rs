@@ -185,7 +185,7 @@ mod tests {
     /// every line of the sources and on glued and hyphenated forms.
     #[test]
     fn form_searches_equal_their_plain_regexes() {
-        let mut lines: Vec<String> = [
+        let lines = crate::testing::written_and_source_lines(&[
             "MK-7MK-4",
             "vitamine K2-MK7",
             "menaquinone-7's",
@@ -194,10 +194,7 @@ mod tests {
             "fylloquinon (K1) en menachinonen",
             "MK-4 tot MK-13",
             "MK7-MK9",
-        ]
-        .map(String::from)
-        .to_vec();
-        lines.extend(crate::testing::source_lines());
+        ]);
         let mut found = 0;
         for line in &lines {
             for w in [&*CHEMICAL, &*BARE, &*NAMES_K1, &*NAMES_K2] {

@@ -1769,17 +1769,14 @@ mod tests {
 
     #[test]
     fn gated_cues_find_what_every_cue_finds() {
-        let mut texts: Vec<String> = [
+        let texts = crate::testing::written_and_source_lines(&[
             "Zoals blijkt uit (Smith et al., 2020) en (2019b).",
             "Een review uit mei 2022 toonde dit aan; a study from 2019 did not.",
             "Het artikel werd gepubliceerd in maart 2021, published early 2018.",
             "A 2022 meta-analysis and het 2015 onderzoek; the VITAL trial, de studie PREVEND.",
             "The Rotterdam Study (2004) en de PREVEND-studie; 2000 IE per dag (2020 patients).",
             "Een REVIEW van 2016, een Studie uit 2017, ſtudy from 2014, TRIAL van 2013.",
-        ]
-        .map(String::from)
-        .to_vec();
-        texts.extend(crate::testing::source_lines());
+        ]);
         let (mut years, mut trials) = (0, 0);
         for t in &texts {
             let y = year_cues(t, true);
