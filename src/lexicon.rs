@@ -13,6 +13,7 @@ use std::sync::{LazyLock, OnceLock};
 use regex::Regex;
 
 use crate::model::Qualifier;
+use crate::per_thread::PerThread;
 use crate::words::WholeWord;
 
 const UNITS: &str = include_str!("../data/units.tsv");
@@ -311,13 +312,13 @@ pub struct PhraseHit {
 #[derive(Debug)]
 pub struct PhraseLexicon {
     pub patterns: Vec<PhrasePattern>,
-    any: Option<Regex>,
+    any: Option<PerThread<Regex>>,
     /// The patterns' boundary-free forms (`inner`) as one set: for a text that
     /// passes `any`, one scan tells which patterns can match at all, and only
     /// those are searched (a pattern's match always holds a match of its inner
     /// form, so skipping the others is exact). `None` when the set is too
     /// large to compile: then every pattern is tried.
-    live: Option<regex::RegexSet>,
+    live: Option<PerThread<regex::RegexSet>>,
 }
 
 impl std::ops::Deref for PhraseLexicon {
@@ -378,11 +379,13 @@ fn compile_phrases(tsv: &'static str) -> PhraseLexicon {
     let any = regex::RegexBuilder::new(&format!("(?i)(?:{})", sources.join("|")))
         .size_limit(64 << 20)
         .build()
-        .ok();
+        .ok()
+        .map(PerThread::of);
     let live = regex::RegexSetBuilder::new(patterns.iter().map(|p| format!("(?i){}", p.pattern)))
         .size_limit(64 << 20)
         .build()
-        .ok();
+        .ok()
+        .map(PerThread::of);
     PhraseLexicon {
         patterns,
         any,

@@ -21,6 +21,7 @@ pub mod lexicon;
 pub mod memo;
 pub mod model;
 pub mod normalize;
+pub mod per_thread;
 pub mod reconcile;
 pub mod spill;
 pub mod values;

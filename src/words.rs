@@ -19,15 +19,17 @@
 //! group 1 in every case; the tests compare the two on the lexicons.
 
 use std::ops::Range;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 
 use regex::Regex;
+
+use crate::per_thread::PerThread;
 
 /// A letter or digit as the plain regex's `[\p{L}\p{N}]` means it (not
 /// `char::is_alphanumeric`, whose Alphabetic property also holds combining
 /// marks and letter-like numbers).
-static WORD_CHAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\A[\p{L}\p{N}]").expect("word character class compiles"));
+static WORD_CHAR: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"\A[\p{L}\p{N}]").expect("word character class compiles"));
 
 pub fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
@@ -125,7 +127,7 @@ pub fn word_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 #[derive(Debug)]
 pub struct WholeWord {
     /// The pattern with its flags, no boundaries: searched first.
-    inner: Regex,
+    inner: PerThread<Regex>,
     /// The plain regex (see [`WholeWord::plain_source`]), compiled the first
     /// time a match needs it: many patterns never do.
     full_source: String,
@@ -163,7 +165,7 @@ impl WholeWord {
             .parse(&full_source)
             .map_err(|e| regex::Error::Syntax(e.to_string()))?;
         Ok(WholeWord {
-            inner,
+            inner: PerThread::of(inner),
             full_source,
             full: OnceLock::new(),
             not_after,

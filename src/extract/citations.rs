@@ -5,8 +5,8 @@
 //! reference list (`resolved`). The labels that open list entries ("- \[1\] …")
 //! are not citations, so reference-list lines are skipped.
 
+use crate::per_thread::PerThread;
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -14,7 +14,7 @@ use crate::model::{row_id, Citation, Document, Reference};
 
 /// A bracket marker with numbers, ranges and lists; an optional broken tail
 /// ("24}") directly after it.
-static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+static MARKER: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"\[\s*(\d{1,3}(?:\s*(?:[-–—]|,|;)\s*\d{1,3})*)\s*\](\d{1,3}\})?").unwrap()
 });
 

@@ -21,8 +21,8 @@
 //! `data/populations.tsv` (see `indication_for` for the order in which the
 //! label, the sentence, the sentences before it and the heading are asked).
 
+use crate::per_thread::PerThread;
 use rustc_hash::FxHashMap;
-use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -35,7 +35,7 @@ use super::quantities::{self, AmountMention};
 
 /// Words that make an amount without "per day" an intake: a daily word, a dose
 /// word, or a verb of taking, needing, advising or giving.
-static DOSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+static DOSE_CUE: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"(?xi)(?:^|[^\p{L}\p{N}])(?:
             dagelijks\w* | daily | per\s+(?:dag|day) | a\s+day | daags | /\s*(?:dag|day)
@@ -55,7 +55,7 @@ static DOSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words of a food content ("Natto bevat 1000 µg"): such an amount is a dose
 /// only when it is stated per day.
-static CONTENT_CUE: LazyLock<Regex> = LazyLock::new(|| {
+static CONTENT_CUE: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"(?i)(?:^|[^\p{L}\p{N}])(?:bevat\w*|contains?|contained|levert|leveren|provides?|offers?)(?:$|[^\p{L}\p{N}])",
     )
@@ -64,7 +64,7 @@ static CONTENT_CUE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A stated number of intakes per day: "driemaal daags", "twee keer per dag",
 /// "3 times daily", "twice a day", "3x per dag", "3 dd".
-static TIMES: LazyLock<Regex> = LazyLock::new(|| {
+static TIMES: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"(?xi)(?:^|[^\p{L}\p{N}])(?:
             (?:(?P<w>eenmaal|éénmaal|tweemaal|driemaal|viermaal|vijfmaal|once|twice|thrice)
@@ -80,7 +80,7 @@ static TIMES: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An amount stated per week or per month right after it ("50.000 IE per
 /// week"): its per-day figure is the amount divided over the period.
-static PER_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+static PER_PERIOD: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"(?i)^\s*(?:(?P<week>(?:per|/|a|each|every|elke|iedere)\s*(?:week|wk)|weekly|wekelijks)|(?P<month>(?:per|/|a|each|every|elke|iedere)\s*(?:maand|month)|monthly|maandelijks))(?:$|[^\p{L}\p{N}])",
     )
@@ -92,7 +92,7 @@ const DAYS_PER_WEEK: f64 = 7.0;
 const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 
 /// A daily amount split into an unstated number of intakes.
-static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
+static SPLIT: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"(?i)(?:split|divided|spread)\s+(?:into|over|across)\s+(?:multiple|several|smaller|separate)|in\s+divided\s+doses|verdeeld\s+over\s+(?:meerdere|verschillende|een\s+aantal)|in\s+(?:meerdere|verschillende)\s+(?:giften|doses|porties|innamemomenten|keren)",
     )
@@ -101,13 +101,13 @@ static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// "for men", "voor vrouwen", "bij ouderen" right after an amount: the group
 /// that amount is for ("120 mcg daily for men and 90 mcg for women").
-static FOR_GROUP: LazyLock<Regex> = LazyLock::new(|| {
+static FOR_GROUP: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)^[\s,]*(?:(?:is|are)\s+)?(?:for|voor|bij|in)\s+(?:the\s+|de\s+|het\s+)?")
         .expect("for-group regex compiles")
 });
 
 /// Words of advice: "Experts suggest daily doses between 90–200 mcg".
-static RECOMMEND: LazyLock<Regex> = LazyLock::new(|| {
+static RECOMMEND: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"(?i)(?:^|[^\p{L}\p{N}])(?:recommend\w*|suggest\w*|advi[sc]e\w*|should|aim\s+for|aanbevolen|aanbeveling\w*|aanraden|geadviseerd|adviseren|advies|moet|moeten|wordt\s+geadviseerd)(?:$|[^\p{L}\p{N}])",
     )

@@ -7,6 +7,7 @@
 //! nutrient. A bare "K1"/"K2" counts only on a line that names both K1 and K2,
 //! because only there does the text compare the forms ("90% K1 en 10% K2").
 
+use crate::per_thread::PerThread;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -20,7 +21,7 @@ use crate::words::WholeWord;
 const RANGE_PATTERN: &str =
     r"MK[\s-]?(\d{1,2})\s*(?:tot(?:\s+en\s+met)?|to|through|t/m|-|–|—)\s*MK[\s-]?(\d{1,2})";
 
-static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+static RANGE: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         r"(?i)(?:^|[^\p{{L}}\p{{N}}])({RANGE_PATTERN})(?:$|[^\p{{L}}\p{{N}}])"
     ))
@@ -30,8 +31,8 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
 /// [`RANGE`] without its boundaries: a line without a match of it holds no
 /// range, and this search skips ahead on the letters "MK" where `RANGE` must
 /// step through every byte.
-static RANGE_ANYWHERE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("(?i){RANGE_PATTERN}")).expect("range regex compiles"));
+static RANGE_ANYWHERE: PerThread<Regex> =
+    PerThread::new(|| Regex::new(&format!("(?i){RANGE_PATTERN}")).expect("range regex compiles"));
 
 static CHEMICAL: LazyLock<WholeWord> = LazyLock::new(|| {
     WholeWord::new("(?i)", &lexicon::FORM_SOURCES.join("|"), &[])
@@ -44,7 +45,7 @@ static BARE: LazyLock<WholeWord> =
     LazyLock::new(|| WholeWord::new("", "K[12]", &[]).expect("regex"));
 
 /// "vitamin(e)(s) " right before a token: the token names the nutrient.
-static VITAMIN_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+static VITAMIN_BEFORE: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)(?:vitamin(?:e|es|s|en)?\s+$|vitamin(?:e|es|s|en)?\s+[A-Z]\d{0,2}\s*(?:,|and|en|&|or|of|/|\+)\s*$)")
         .expect("regex")
 });

@@ -16,7 +16,7 @@
 //!   kan tot 500 µg bevatten"), else the first food of the previous sentence of
 //!   the same item.
 
-use std::sync::LazyLock;
+use crate::per_thread::PerThread;
 
 use regex::Regex;
 
@@ -29,20 +29,20 @@ use super::mentions::{self, FoodName, Mention};
 use super::quantities::{self, AmountMention};
 
 /// Words that introduce examples of a group ("hard cheeses like Gouda").
-static EXAMPLE_INTRO: LazyLock<Regex> = LazyLock::new(|| {
+static EXAMPLE_INTRO: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)(?:\blike|\bsuch as|\bzoals|\bbijv\.?|\bbijvoorbeeld|\be\.g\.|\bincluding|\bwaaronder|\bvooral|\bespecially|\(|,)\s*$")
         .expect("regex")
 });
 
 /// Only list punctuation between two foods: they form one list.
-static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| {
+static LIST_GAP: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)^\s*(?:,|;|/|&|\band\b|\ben\b|\bor\b|\bof\b|,\s*and\b|,\s*en\b)\s*$")
         .expect("regex")
 });
 
 /// A household measure with its weight in parentheses ("Een portie (50 g)",
 /// "per plak (20 g)"), or a measure in the label ("Natto (1 tablespoon)").
-static MEASURE_WEIGHT: LazyLock<Regex> = LazyLock::new(|| {
+static MEASURE_WEIGHT: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         r"(?i)(?:^|[^\p{{L}}])(?P<hu>{bu})\s*\(\s*(?P<n>\d+(?:[.,]\d+)?)\s*(?P<u>g|gram|grams|gr|ml|oz)\s*\)",
         bu = *lexicon::BASIS_UNIT_PATTERN
@@ -50,7 +50,7 @@ static MEASURE_WEIGHT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("regex")
 });
 
-static PAREN_MEASURE: LazyLock<Regex> = LazyLock::new(|| {
+static PAREN_MEASURE: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         r"(?i)\(\s*(?:(?P<n>\d+(?:[.,]\d+)?)\s*-?\s*|(?:a|an|one|een)\s+)?(?P<u>{bu})\s*\)",
         bu = *lexicon::BASIS_UNIT_PATTERN

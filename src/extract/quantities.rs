@@ -13,6 +13,7 @@
 //! amount in grams that is only a weight ("Een portie (50 g)") is marked
 //! `weight_only`: it is a basis, not a nutrient amount.
 
+use crate::per_thread::PerThread;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -26,7 +27,7 @@ use crate::values::{parse_number, Basis, MkForm, Quantity, Range, Unit};
 /// `.`/`,` groups ("4.000", "15,000", "1,2").
 const NUM: &str = r"\d{1,3}(?:[\x20\x{a0}\x{2009}\x{202f}]\d{3})+|\d+(?:[.,]\d+)*";
 
-static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+static AMOUNT: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         r"(?x)
         (?:^|[^\p{{L}}\p{{N}}.,])
@@ -86,7 +87,7 @@ impl<'t> Group<'t> {
     }
 }
 
-static ALT: LazyLock<Regex> = LazyLock::new(|| {
+static ALT: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         r"^\s*\(\s*(?:~|ca\.?\s*|≈\s*)?(?P<a>{NUM})(?:\s*(?:-|–|—|to|tot)\s*(?P<b>{NUM}))?\s*(?P<unit>{units})\s*\)",
         units = *UNIT_PATTERN
@@ -94,14 +95,14 @@ static ALT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("alt regex compiles")
 });
 
-static PER_DAY: LazyLock<Regex> = LazyLock::new(|| {
+static PER_DAY: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"(?i)^\s*(?:/\s*(?:day|dag|d)\b|per\s+(?:day|dag)\b|(?:a|each|every|per)\s+day\b|daily\b|dagelijks\b|daags\b|p\.?\s*d\.?(?:$|\s))",
     )
     .expect("per-day regex compiles")
 });
 
-static BASIS: LazyLock<Regex> = LazyLock::new(|| {
+static BASIS: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         r"(?i)^\s*(?:/|per|in|in\s+een|in\s+a|each|elke|every)\s*(?:(?P<n>{NUM})\s*-?\s*)?(?P<u>{bu})(?:\s+(?:serving|portion|portie))?(?:$|[^\p{{L}}])",
         bu = *BASIS_UNIT_PATTERN
@@ -109,12 +110,12 @@ static BASIS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("basis regex compiles")
 });
 
-static NUTRIENT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+static NUTRIENT_AFTER: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)^\s*(?:(?:increase|rise|toename|verhoging|stijging|extra|more|meer)\s+)?(?:in\s+|of\s+|van\s+|aan\s+)?(?:dietary\s+|supplemental\s+|extra\s+)?$")
         .expect("regex")
 });
 
-static FORM_PAREN: LazyLock<Regex> = LazyLock::new(|| {
+static FORM_PAREN: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)^\s*\(\s*(?:als|as|in\s+de\s+vorm\s+van|in\s+the\s+form\s+of)?\s*(?P<f>[^()]{2,30})\)")
         .expect("regex")
 });

@@ -28,6 +28,7 @@
 //! Nothing is dropped: an entry that cannot be parsed fully still gives a row
 //! with what was found, and a `unparsed_reference` warning.
 
+use crate::per_thread::PerThread;
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -71,7 +72,7 @@ static PARTICLES: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Non-bibliographic trailing matter (data/reference_noise.tsv), cut off.
-static NOISE: LazyLock<Regex> = LazyLock::new(|| {
+static NOISE: PerThread<Regex> = PerThread::new(|| {
     let words = tsv_first_column(include_str!("../../data/reference_noise.tsv"))
         .map(regex::escape)
         .collect::<Vec<_>>()
@@ -91,7 +92,7 @@ fn tsv_first_column(s: &'static str) -> impl Iterator<Item = &'static str> {
 /// and the rest of its line: the plain regex that [`LABEL_HEAD`] and
 /// [`label_parts`] read as (the tests compare the two).
 #[cfg(test)]
-static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+static LABEL: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"^\s*(?:[-•*·▪–]\s*)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])(\s*)(\S.*)$").unwrap()
 });
 
@@ -99,7 +100,7 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// is the rest of the text when it holds no `\n` (`.` stops there and `$` is
 /// the end of the text); capturing it with the regex made the engine walk
 /// the whole entry, ~25 000 instructions a reference line.
-static LABEL_HEAD: LazyLock<Regex> = LazyLock::new(|| {
+static LABEL_HEAD: PerThread<Regex> = PerThread::new(|| {
     let markers: String = ENTRY_MARKERS
         .iter()
         .map(|c| regex::escape(&c.to_string()))
@@ -130,8 +131,8 @@ fn label_parts(text: &str) -> Option<(Option<&str>, Option<&str>, &str, &str)> {
     ))
 }
 
-static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:1[6-9]|20)\d\d[a-z]?\b").unwrap());
+static YEAR: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"\b(?:1[6-9]|20)\d\d[a-z]?\b").unwrap());
 
 /// Signals that a numbered line is a bibliographic entry.
 static REF_SIGNALS: LazyLock<[Regex; 5]> = LazyLock::new(|| {
@@ -509,6 +510,7 @@ enum NameForm {
 }
 
 /// Regexes for one name of each form, anchored at the scan position.
+#[derive(Clone)]
 struct NamePatterns {
     family_dotted: Regex,
     family_bare: Regex,
@@ -516,7 +518,7 @@ struct NamePatterns {
     given_first: Regex,
 }
 
-static NAMES: LazyLock<NamePatterns> = LazyLock::new(|| {
+static NAMES: PerThread<NamePatterns> = PerThread::new(|| {
     let word = r"\p{Lu}[\p{L}\p{M}'’_\-]*[\p{L}\p{M}]";
     let fam = format!(r"(?:(?:{})\s+)*{word}(?:\s+{word}){{0,2}}", &*PARTICLES);
     let fam1 = format!(r"(?:(?:{})\s+)*{word}", &*PARTICLES);
@@ -532,10 +534,10 @@ static NAMES: LazyLock<NamePatterns> = LazyLock::new(|| {
     }
 });
 
-static ET_AL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*[,;]?\s*et\.?\s*al\b\.?,?").unwrap());
-static NAME_SEP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:\s*[,;]+\s*(?:and\s+|&\s*)?|\s*(?:and|&)\s+)").unwrap());
+static ET_AL: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"^\s*[,;]?\s*et\.?\s*al\b\.?,?").unwrap());
+static NAME_SEP: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"^(?:\s*[,;]+\s*(?:and\s+|&\s*)?|\s*(?:and|&)\s+)").unwrap());
 
 /// Match one name at the start of `s` in the given form; returns the author
 /// and the byte length consumed (without the delimiter that ended the name).
@@ -643,7 +645,7 @@ fn scan_authors(s: &str) -> (Vec<Author>, bool, usize, Vec<NameForm>) {
 // ---------------------------------------------------------------- entry
 
 /// "(2017).", "2002.", "(2006, June 29)." right after the authors.
-static HEAD_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+static HEAD_YEAR: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"^\s*[.,:]?\s*(\()?\s*((?:1[5-9]|20)\d\d)[a-z]?(?:\s*,[^)]{0,30})?\s*(\))?\s*[.,:]?\s*",
     )
@@ -651,12 +653,12 @@ static HEAD_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A sentence end inside the title-and-source part.
-static SENTENCE_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"[.?!]+["”’]?\s+|,\s+"#).unwrap());
+static SENTENCE_END: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r#"[.?!]+["”’]?\s+|,\s+"#).unwrap());
 
 /// A trailing comment in parentheses: "(See also …)", "(with …)".
-static TRAILING_COMMENT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s*\(\p{L}[^()]{7,}\)\W*$").unwrap());
+static TRAILING_COMMENT: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"\s*\(\p{L}[^()]{7,}\)\W*$").unwrap());
 
 /// Parse one entry (without its list label).
 pub fn parse_entry(text: &str) -> ParsedEntry {
@@ -736,8 +738,8 @@ pub fn parse_entry(text: &str) -> ParsedEntry {
 /// APA puts a period after the parenthesised year ("(2017). Title"); Harvard
 /// does not ("(2019) Title").
 fn rest_is_apa_head(w: &str, end: usize) -> bool {
-    static APA_YEAR: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^\s*\(\s*(?:1[5-9]|20)\d\d[a-z]?(?:,[^)]*)?\)\.").unwrap());
+    static APA_YEAR: PerThread<Regex> =
+        PerThread::new(|| Regex::new(r"^\s*\(\s*(?:1[5-9]|20)\d\d[a-z]?(?:,[^)]*)?\)\.").unwrap());
     APA_YEAR.is_match(w.get(end..).unwrap_or_default())
 }
 
@@ -828,8 +830,8 @@ impl Source {
         // A sentence end inside the journal ("A survey. Appl. Numer. Math")
         // means the title was cut too early; abbreviations ("Appl.", "Numer.",
         // "Neurosci.") are short or listed journal words.
-        static WORD_END: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"(\p{L}+)[.?!]\s+\p{Lu}").unwrap());
+        static WORD_END: PerThread<Regex> =
+            PerThread::new(|| Regex::new(r"(\p{L}+)[.?!]\s+\p{Lu}").unwrap());
         let sentence_inside = WORD_END.captures_iter(&self.journal).any(|c| {
             c.get(1).is_some_and(|w| {
                 w.as_str().chars().count() >= 6 && !JOURNAL_WORDS.contains(w.as_str())
@@ -844,37 +846,37 @@ impl Source {
 
 /// Where the journal name ends: the first number, or a volume/page/article
 /// keyword.
-static JOURNAL_END: LazyLock<Regex> = LazyLock::new(|| {
+static JOURNAL_END: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)\d|(?:^|[\s,.;:(])(?:vol(?:ume)?\b\.?|pp?\.\s*\d|no\.\s*\d|article\b|e\d{3,})")
         .unwrap()
 });
 /// Words that end a journal name although no number follows yet.
-static JOURNAL_TAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)[,:]?\s*\bspecial issue\b.*$").unwrap());
-static DASH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d)\s*[‐‑‒–—-]+\s*([A-Za-z]?\d)").unwrap());
-static VANCOUVER_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+static JOURNAL_TAIL: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"(?i)[,:]?\s*\bspecial issue\b.*$").unwrap());
+static DASH: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"(\d)\s*[‐‑‒–—-]+\s*([A-Za-z]?\d)").unwrap());
+static VANCOUVER_BLOCK: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"((?:1[5-9]|20)\d\d)[a-z]?(?:\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{1,2})?)?\s*;\s*([A-Za-z]?\d+[A-Za-z]?)?\s*(?:\(([^)]*)\))?\s*(?::\s*([A-Za-z]?\d+(?:-[A-Za-z]?\d+)?))?",
     )
     .unwrap()
 });
-static VOLUME_KW: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bvol(?:ume)?\.?\s*([A-Za-z]?\d+[A-Za-z]?)").unwrap());
-static ISSUE_KW: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:no|nr|issue)\.?\s*(\d+[A-Za-z]?)").unwrap());
-static PAGES_KW: LazyLock<Regex> = LazyLock::new(|| {
+static VOLUME_KW: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"(?i)\bvol(?:ume)?\.?\s*([A-Za-z]?\d+[A-Za-z]?)").unwrap());
+static ISSUE_KW: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"(?i)\b(?:no|nr|issue)\.?\s*(\d+[A-Za-z]?)").unwrap());
+static PAGES_KW: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)\bpp?\.\s*([A-Za-z]?\d+(?:-[A-Za-z]?\d+)?)|\barticle(?:\s+(?:id|no\.?|number))?\s*:?\s*([A-Za-z]?\d+)").unwrap()
 });
-static MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+static MONTH_YEAR: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?((?:1[5-9]|20)\d\d)\b").unwrap()
 });
-static PAREN_YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\(\s*((?:1[5-9]|20)\d\d)[a-z]?\s*\)").unwrap());
-static VOL_ISSUE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"([A-Za-z]?\d+[A-Za-z]?)\s*\(\s*([^()]{1,20}?)\s*\)").unwrap());
-static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z]?\d+[A-Za-z]?(?:-[A-Za-z]?\d+)?").unwrap());
+static PAREN_YEAR: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"\(\s*((?:1[5-9]|20)\d\d)[a-z]?\s*\)").unwrap());
+static VOL_ISSUE: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"([A-Za-z]?\d+[A-Za-z]?)\s*\(\s*([^()]{1,20}?)\s*\)").unwrap());
+static NUMBER: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"[A-Za-z]?\d+[A-Za-z]?(?:-[A-Za-z]?\d+)?").unwrap());
 
 /// Match `re` in `t`, blank the match out, and return its groups.
 fn take(t: &mut String, re: &Regex) -> Option<Vec<Option<String>>> {

@@ -12,8 +12,8 @@ pub mod markdown;
 pub mod segment;
 pub mod sentences;
 
+use crate::per_thread::PerThread;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -344,7 +344,7 @@ fn oddities(file: &str, doc: &Document) -> Vec<Warning> {
 /// Form names of the lexicon and the bare "K1"/"K2", anywhere in a text (no
 /// word boundaries, so a cell glued to its neighbour still counts): a superset
 /// of what `extract::forms` finds.
-static FORM_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+static FORM_WORDS: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         "(?i)(?:{}|k[12])",
         crate::lexicon::FORM_SOURCES.join("|")

@@ -14,7 +14,7 @@
 //! first seam ("cows|2-4", ")|~100"). Rows run until a blank line, a list item or
 //! the next header. Tab- or pipe-separated rows are split on their separators.
 
-use std::sync::LazyLock;
+use crate::per_thread::PerThread;
 
 use regex::Regex;
 
@@ -23,10 +23,10 @@ use crate::model::{Line, LineKind};
 /// A seam where two glued cells meet: a lower-case letter or `)` directly
 /// followed by an upper-case letter, digit or `~`; or a digit directly followed by
 /// a capitalised word ("Vitamin D3Promotes").
-static SEAM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:[\p{Ll})%])[\p{Lu}0-9~≈]|[0-9][\p{Lu}][\p{Ll}]").unwrap());
+static SEAM: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"(?:[\p{Ll})%])[\p{Lu}0-9~≈]|[0-9][\p{Lu}][\p{Ll}]").unwrap());
 
-static BULLET: LazyLock<Regex> = LazyLock::new(|| {
+static BULLET: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"^\s*(?:[-•*·▪◦‣–—]\s+|\d{1,3}[.)]\s*(?:\S)|\[\d{1,3}\]\s)").unwrap()
 });
 

@@ -11,6 +11,7 @@
 //! as a real finding. Descriptions ("a large trial in older women") are not
 //! compared.
 
+use crate::per_thread::PerThread;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{LazyLock, OnceLock};
 
@@ -575,7 +576,7 @@ fn tokens(s: &str) -> Vec<Tok> {
 /// The distinguishing words of a journal title, without a parenthesised
 /// place ("Healthcare (Basel)").
 fn journal_words(name: &str) -> Vec<String> {
-    static PAREN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\([^()]*\)").unwrap());
+    static PAREN: PerThread<Regex> = PerThread::new(|| Regex::new(r"\([^()]*\)").unwrap());
     let name = PAREN.replace_all(name, " ");
     tokens(&name)
         .into_iter()
@@ -808,14 +809,14 @@ const TRIAL_NOUNS: &str = "trial|study|studie|onderzoek|cohort|cohortstudie";
 const STUDY_NOUNS: &str = "studie|studies|study|onderzoek|review|overzichtsartikel|artikel|article|paper|meta-analyse|meta-analysis|metaanalyse|analyse|analysis|trial|rapport|report|publicatie|publication|richtlijn|guideline";
 /// Words after a number that make it a count, a dose or the start of a
 /// period, not a publication year ("2000 IE", "van 2015 tot 2018").
-static NOT_YEAR_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+static NOT_YEAR_AFTER: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)^\s*(?:(?:IE|IU|µg|μg|mcg|ug|mg|g|patiënten|patients|deelnemers|participants|mensen|people|vrouwen|women|mannen|men|subjects|kinderen|children|personen|persons|volwassenen|adults|tot|to|until|till|through|and|en)\b|[-–/%])").unwrap()
 });
 
 /// Years that date the cited work: "(2020)", "(Smith et al., 2020)", "een
 /// review uit 2022", "a study from 2019", "gepubliceerd in mei 2025", "a 2022
 /// meta-analysis". A bare "in 2015" is not one: it often dates an event.
-static YEAR_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+static YEAR_CUES: PerThread<Vec<Regex>> = PerThread::new(|| {
     let y = r"((?:19|20)\d{2})";
     [
         format!(r"\(\s*(?:\p{{Lu}}[^()]{{0,60}}?,?\s+)?{y}[a-z]?\s*\)"),
@@ -836,17 +837,17 @@ static YEAR_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 /// The study nouns of the second and fourth year cue, without their word
 /// boundaries: a text without a match holds no match of those cues.
-static STUDY_NOUN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("(?i){STUDY_NOUNS}")).expect("regex"));
+static STUDY_NOUN: PerThread<Regex> =
+    PerThread::new(|| Regex::new(&format!("(?i){STUDY_NOUNS}")).expect("regex"));
 
 /// The verbs of the third year cue, likewise.
-static PUBLISHED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("(?i){PUBLISHED_VERBS}")).expect("regex"));
+static PUBLISHED: PerThread<Regex> =
+    PerThread::new(|| Regex::new(&format!("(?i){PUBLISHED_VERBS}")).expect("regex"));
 
 /// A named trial: an acronym next to "trial"/"study" ("the VITAL trial",
 /// "VITAL-studie", "de studie PREVEND"), or an English proper name with a
 /// capital "Study"/"Trial" ("the Rotterdam Study").
-static TRIAL_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+static TRIAL_CUES: PerThread<Vec<Regex>> = PerThread::new(|| {
     let acr = r"(\p{Lu}{3,}(?:-\p{Lu}{2,})?)";
     let noun = format!("(?:{TRIAL_NOUNS})");
     [
@@ -896,7 +897,7 @@ fn known_journals<'a>(journals: impl IntoIterator<Item = &'a str>) -> Vec<Vec<St
 /// Opens a sentence that introduces a work ("Een systematische review …",
 /// "In a large trial …", "Another meta-analysis …"); compounds count
 /// ("cohortonderzoek").
-static INTRODUCES_WORK: LazyLock<Regex> = LazyLock::new(|| {
+static INTRODUCES_WORK: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         r"(?i)\b(?:een|a|an|another|andere|other|one|this|deze)\b[^.;]{{0,40}}?(?:{STUDY_NOUNS})"
     ))
@@ -909,8 +910,8 @@ static INTRODUCES_WORK: LazyLock<Regex> = LazyLock::new(|| {
 /// only; "A review in Food & Function (2020) pooled 8 trials. The authors
 /// found Y [13]" is about the review throughout.
 fn claim_text(span: &str) -> &str {
-    static SENTENCE_END: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"[.!?]["”’)]*\s+"#).unwrap());
+    static SENTENCE_END: PerThread<Regex> =
+        PerThread::new(|| Regex::new(r#"[.!?]["”’)]*\s+"#).unwrap());
     // Sentence starts: after a sentence end followed by a capital letter.
     let mut starts = vec![0];
     for m in SENTENCE_END.find_iter(span) {
@@ -983,8 +984,8 @@ fn trial_cues(text: &str, gated: bool) -> Vec<String> {
     // Every trial cue holds one of its nouns: a text without one (most)
     // skips the three regexes, whose leading acronym no literal search
     // can find.
-    static TRIAL_NOUN: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(&format!("(?i){TRIAL_NOUNS}")).expect("regex"));
+    static TRIAL_NOUN: PerThread<Regex> =
+        PerThread::new(|| Regex::new(&format!("(?i){TRIAL_NOUNS}")).expect("regex"));
     let may_name_trial = !gated || TRIAL_NOUN.is_match(text);
     let mut trials: Vec<String> = TRIAL_CUES
         .iter()
@@ -1628,8 +1629,8 @@ fn int(s: &str) -> Option<i64> {
 /// The DOI written in an entry that is not a valid DOI ("doi: 10.12/x"),
 /// when the extractor could not take one.
 fn invalid_doi_text(r: &Reference) -> Option<String> {
-    static DOI_LABEL: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)(?:\bdoi\b\s*:?\s*|(?:dx\.)?doi\.org/)(\S+)").unwrap());
+    static DOI_LABEL: PerThread<Regex> =
+        PerThread::new(|| Regex::new(r"(?i)(?:\bdoi\b\s*:?\s*|(?:dx\.)?doi\.org/)(\S+)").unwrap());
     if !r.doi.is_empty() {
         return r.doi.parse::<Doi>().is_err().then(|| r.doi.to_string());
     }

@@ -7,9 +7,9 @@
 //! handbook, §2.4), so lower case is the canonical spelling used for comparing
 //! and deduplicating references.
 
+use crate::per_thread::PerThread;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::LazyLock;
 
 use regex::Regex;
 use thiserror::Error;
@@ -28,17 +28,17 @@ pub enum DoiError {
 }
 
 /// Prefixes that announce or resolve a DOI; stripped before validation.
-static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+static PREFIX: PerThread<Regex> = PerThread::new(|| {
     Regex::new(r"(?i)^(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/|(?:dx\.)?doi\.org/)").unwrap()
 });
 
 /// The DOI syntax: directory indicator `10.`, a registrant code of at least four
 /// digits (possibly with sub-codes), `/`, and a non-empty suffix without spaces.
-static VALID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^10\.\d{4,9}(?:\.\d+)*/\S+$").unwrap());
+static VALID: PerThread<Regex> =
+    PerThread::new(|| Regex::new(r"^10\.\d{4,9}(?:\.\d+)*/\S+$").unwrap());
 
 /// A DOI somewhere in running text, with whatever announces it.
-static IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+static IN_TEXT: PerThread<Regex> = PerThread::new(|| {
     Regex::new(
         r"(?i)(?:\bdoi\s*:?\s*)?(?:https?://(?:dx\.)?doi\.org/)?\b10\.\d{4,9}(?:\.\d+)*/[^\s]+",
     )

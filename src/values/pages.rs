@@ -7,9 +7,9 @@
 //! shared leading digits are restored on parsing. Leading zeros of article
 //! numbers are kept because they are part of the identifier.
 
+use crate::per_thread::PerThread;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::LazyLock;
 
 use regex::Regex;
 use thiserror::Error;
@@ -36,7 +36,7 @@ pub enum PagesError {
 /// back as "a8" (found by fuzzing: the text form must parse to itself).
 const PAGE: &str = r"(?:(?:[A-OQ-Za-oq-z][A-Za-z]?)?\d+[a-z]?|[ivxlcdm]+)";
 
-static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+static RANGE: PerThread<Regex> = PerThread::new(|| {
     Regex::new(&format!(
         r"^(?:(?i:pp?)\.?\s*)?({PAGE})(?:\s*(?:[-‐‑‒–—]+|\bto\b)\s*({PAGE}))?$"
     ))
