@@ -108,7 +108,7 @@ pub static QUALIFIER_PHRASES: LazyLock<Vec<(&'static str, Qualifier)>> = LazyLoc
 /// A compiled name pattern with what it stands for.
 #[derive(Debug)]
 pub struct NamePattern {
-    pub regex: Regex,
+    pub regex: PerThread<Regex>,
     pub value: &'static str,
 }
 
@@ -118,7 +118,10 @@ fn compile_names(tsv: &'static str) -> Vec<NamePattern> {
         .filter_map(|r| {
             Regex::new(&format!(r"(?i)^(?:{})$", r[0]))
                 .ok()
-                .map(|regex| NamePattern { regex, value: r[1] })
+                .map(|regex| NamePattern {
+                    regex: PerThread::of(regex),
+                    value: r[1],
+                })
         })
         .collect()
 }

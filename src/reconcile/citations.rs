@@ -1589,7 +1589,7 @@ enum YearRule {
 /// A publisher's DOI structure.
 struct DoiPattern {
     name: String,
-    re: Regex,
+    re: PerThread<Regex>,
     year_rule: YearRule,
 }
 
@@ -1600,7 +1600,7 @@ static DOI_PATTERNS: LazyLock<Vec<DoiPattern>> = LazyLock::new(|| {
             Some(DoiPattern {
                 name: name.to_string(),
                 // The file is ours and tested; a bad row is skipped, not fatal.
-                re: Regex::new(re).ok()?,
+                re: PerThread::of(Regex::new(re).ok()?),
                 year_rule: match *rule {
                     "lag1" => YearRule::Lag1,
                     "not_after" => YearRule::NotAfter,
