@@ -190,8 +190,11 @@ impl Spill {
             if slot.offset >= tail.start {
                 let from = usize::try_from(slot.offset - tail.start).unwrap_or(usize::MAX);
                 let to = usize::try_from(end - tail.start).unwrap_or(usize::MAX);
-                return match tail.bytes.get(from..to) {
-                    Some(buf) => decode(buf),
+                // copied out, so that writers wait for a copy, not a decode
+                let buf = tail.bytes.get(from..to).map(<[u8]>::to_vec);
+                drop(tail);
+                return match buf {
+                    Some(buf) => decode(&buf),
                     None => Err(self.io()(std::io::Error::new(
                         std::io::ErrorKind::UnexpectedEof,
                         "entry past the end of the spill",
