@@ -285,7 +285,12 @@ pub fn load_bytes(
         id: doc.id.clone(),
         file: file.to_string(),
         lang: doc.lang,
-        lines: decode::count_lines(&decoded.text),
+        // a text file's lines are the source's lines, one for one (see
+        // `parse_text`); the marked-up formats count the source's own
+        lines: match format {
+            Format::Text => doc.lines.len(),
+            Format::Html | Format::Markdown => decode::count_lines(&decoded.text),
+        },
         encoding: decoded.encoding,
     };
     Ok((doc, summary, warnings))
@@ -324,13 +329,7 @@ fn oddities(file: &str, doc: &Document) -> Vec<Warning> {
                 ),
             });
         }
-        let mut run = 0usize;
-        let mut longest = 0usize;
-        for b in line.text.bytes() {
-            run = if b.is_ascii_digit() { run + 1 } else { 0 };
-            longest = longest.max(run);
-        }
-        if longest > MAX_NUMBER_DIGITS {
+        if let Some(longest) = digit_run_over(&line.text, MAX_NUMBER_DIGITS) {
             out.push(Warning {
                 file: file.to_string(),
                 line: Some(line.no),
@@ -341,6 +340,31 @@ fn oddities(file: &str, doc: &Document) -> Vec<Warning> {
     }
     out
 }
+/// The longest run of ASCII digits in `text`, if it is longer than `max`.
+///
+/// Every line of every document is checked, and nearly none holds such a
+/// run; a run of 15 or more digits covers one of the text's 8-byte blocks
+/// whole, so for `max` ≥ 14 a text without an all-digit block is answered
+/// after one byte test per block (a block's test stops at its first
+/// non-digit, usually its first byte).
+fn digit_run_over(text: &str, max: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if max >= 14
+        && !bytes
+            .chunks_exact(8)
+            .any(|block| block.iter().all(u8::is_ascii_digit))
+    {
+        return None;
+    }
+    let mut run = 0usize;
+    let mut longest = 0usize;
+    for b in bytes {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    (longest > max).then_some(longest)
+}
+
 /// Form names of the lexicon and the bare "K1"/"K2", anywhere in a text (no
 /// word boundaries, so a cell glued to its neighbour still counts): a superset
 /// of what `extract::forms` finds.
@@ -497,6 +521,44 @@ mod tests {
                 collapse_ws(&s),
                 s.split_whitespace().collect::<Vec<_>>().join(" ")
             );
+        }
+
+        /// The block shortcut agrees with scanning every byte, for limits
+        /// on both sides of where it applies (runs of 0 to ~40 digits, at
+        /// every alignment).
+        #[test]
+        fn digit_run_shortcut_equals_the_scan(
+            pad in 0usize..9,
+            digits in 0usize..40,
+            rest in crate::testing::glued(&[
+                "1", "12345", "1234567", " ", "a", "é", ",", "µg",
+            ], 0..16),
+            max in 10usize..24,
+        ) {
+            let s = format!("{}{}{rest}", "é".repeat(pad), "7".repeat(digits));
+            let mut run = 0usize;
+            let mut longest = 0usize;
+            for b in s.bytes() {
+                run = if b.is_ascii_digit() { run + 1 } else { 0 };
+                longest = longest.max(run);
+            }
+            proptest::prop_assert_eq!(
+                digit_run_over(&s, max),
+                (longest > max).then_some(longest)
+            );
+        }
+
+        /// A text file's line count (the documents table's `lines`) is the
+        /// number of lines the reader splits, whatever the line ends.
+        #[test]
+        fn text_line_count_is_the_split(
+            s in crate::testing::glued(&[
+                "Natto 100 µg", "\n", "\r\n", "\r", "\u{85}", "\u{2028}", "\u{0c}", "", " ",
+            ], 0..12)
+        ) {
+            let (doc, summary, _) = load_bytes("t.txt", "t", s.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(summary.lines, decode::count_lines(&s));
+            proptest::prop_assert_eq!(doc.lines.len(), summary.lines);
         }
     }
 }
