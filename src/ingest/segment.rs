@@ -306,24 +306,26 @@ pub fn segment(raw_lines: &[&str]) -> Vec<Line> {
         if lines[i].kind != LineKind::Paragraph {
             continue;
         }
-        let t = lines[i].text.clone();
-        if is_bullet(&t) {
+        // the line's text as read (`lines[i].text` is a copy of it)
+        let t = raw_lines[i];
+        let label = find_label(t);
+        if is_bullet(t) {
             lines[i].kind = LineKind::Bullet;
-            lines[i].label = find_label(&t);
-            lines[i].cells = vec![strip_bullet(&t).to_string()];
+            lines[i].label = label;
+            lines[i].cells = vec![strip_bullet(t).to_string()];
             continue;
         }
         let next_ok = i + 1 >= n || lines[i + 1].kind != LineKind::TableRow;
         // "Vitamin K Supplements: Analysis of MK-7 Content" is a title with a
         // colon; "arteriosclerose: 180-720 mcg per dag" is a labelled line
-        let titled = find_label(&t).is_none()
+        let titled = label.is_none()
             || t.split_once(':')
                 .is_some_and(|(_, rest)| !has_free_number(rest));
-        if is_heading(&t, next_ok) && titled {
+        if is_heading(t, next_ok) && titled {
             lines[i].kind = LineKind::Heading;
             continue;
         }
-        lines[i].label = find_label(&t);
+        lines[i].label = label;
     }
 
     // Sections: nearest heading above (table headers do not open sections).
