@@ -517,6 +517,16 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
+/// [`fold`] into a [`Text`]: the common ASCII word without a heap copy.
+fn fold_text(s: &str) -> Text {
+    if s.is_ascii() {
+        let mut t = Text::from(s);
+        t.make_ascii_lowercase();
+        return t;
+    }
+    Text::from(fold(s))
+}
+
 /// Words that do not distinguish journal titles ("The Journal of …",
 /// "Food & Function" = "Food and Function").
 const JOURNAL_STOPWORDS: &[&str] = &["the", "of", "and", "in", "for", "on", "&", "de", "la"];
@@ -524,7 +534,8 @@ const JOURNAL_STOPWORDS: &[&str] = &["the", "of", "and", "in", "for", "on", "&",
 /// A word of a text with where it is and how it is written.
 #[derive(Debug, Clone)]
 struct Tok {
-    norm: String,
+    /// Folded ([`fold`]); inline up to 24 bytes, so most words need no heap.
+    norm: Text,
     start: usize,
     end: usize,
     /// Starts with an upper-case letter or a digit.
@@ -558,7 +569,7 @@ fn tokens(s: &str) -> Vec<Tok> {
             c.is_uppercase()
         });
         out.push(Tok {
-            norm: fold(w),
+            norm: fold_text(w),
             start: m.start,
             end: m.end,
             cap: w
@@ -581,7 +592,7 @@ fn journal_words(name: &str) -> Vec<String> {
     tokens(&name)
         .into_iter()
         .filter(|t| !t.stop())
-        .map(|t| t.norm)
+        .map(|t| t.norm.into_string())
         .collect()
 }
 
@@ -741,7 +752,7 @@ fn journals_named(text: &str, known: &KnownJournals) -> Vec<Vec<String>> {
             toks[a..=b]
                 .iter()
                 .filter(|t| !t.stop())
-                .map(|t| t.norm.clone())
+                .map(|t| t.norm.to_string())
                 .collect()
         })
         .collect()
@@ -1269,7 +1280,7 @@ fn mismatch(
 fn title_words(s: &str) -> Box<[Text]> {
     let mut words: Vec<Text> = tokens(s)
         .into_iter()
-        .map(|t| Text::from(t.norm))
+        .map(|t| t.norm)
         .filter(|w| w.chars().count() > 2)
         .collect();
     words.sort_unstable();
