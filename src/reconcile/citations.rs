@@ -239,7 +239,7 @@ struct Entry<'a> {
     r: &'a Reference,
     journal: OnceLock<Vec<String>>,
     journal_groups: OnceLock<Vec<usize>>,
-    raw_folded: OnceLock<String>,
+    raw_folded: OnceLock<Text>,
     title_stems: OnceLock<BTreeSet<Text>>,
 }
 
@@ -497,11 +497,14 @@ fn malformed(cits: &[Citation]) -> Vec<Discrepancy> {
 
 // ---------------------------------------------------------------- text normalisation
 
-/// Lower case, diacritics removed ("Rønn" → "ronn", "Kühn" → "kuhn").
-fn fold(s: &str) -> String {
+/// Lower case, diacritics removed ("Rønn" → "ronn", "Kühn" → "kuhn"); a
+/// [`Text`], so a folded word (what most calls fold) needs no heap.
+fn fold(s: &str) -> Text {
     if s.is_ascii() {
         // nothing to decompose or strip: the common case, without the NFD pass
-        return s.to_ascii_lowercase();
+        let mut t = Text::from(s);
+        t.make_ascii_lowercase();
+        return t;
     }
     s.nfd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
@@ -515,16 +518,6 @@ fn fold(s: &str) -> String {
             _ => c,
         })
         .collect()
-}
-
-/// [`fold`] into a [`Text`]: the common ASCII word without a heap copy.
-fn fold_text(s: &str) -> Text {
-    if s.is_ascii() {
-        let mut t = Text::from(s);
-        t.make_ascii_lowercase();
-        return t;
-    }
-    Text::from(fold(s))
 }
 
 /// Words that do not distinguish journal titles ("The Journal of …",
@@ -569,7 +562,7 @@ fn tokens(s: &str) -> Vec<Tok> {
             c.is_uppercase()
         });
         out.push(Tok {
-            norm: fold_text(w),
+            norm: fold(w),
             start: m.start,
             end: m.end,
             cap: w
@@ -1318,7 +1311,7 @@ pub const TITLE_JACCARD: f64 = 0.8;
 fn first_family(r: &Reference) -> Option<String> {
     let a = r.authors.first()?;
     let fam = fold(a.split(',').next().unwrap_or(a).trim());
-    (!fam.is_empty()).then_some(fam)
+    (!fam.is_empty()).then(|| fam.into_string())
 }
 
 /// What the duplicate check reads of a reference entry, worked out once per
