@@ -311,7 +311,7 @@ pub const LONG_LINE_BYTES: usize = 64 << 10;
 
 /// Digit runs longer than this are reported: they are not read as amounts
 /// ([`crate::values::parse_number`] refuses them), so a curator should know.
-const MAX_NUMBER_DIGITS: usize = 18;
+const MAX_NUMBER_DIGITS: usize = crate::values::number::MAX_DIGITS;
 
 /// Input problems that do not stop a document but lose or risk something:
 /// very long lines and numbers too long to be read.

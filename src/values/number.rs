@@ -26,7 +26,7 @@ pub enum NumberError {
 }
 
 /// Longest digit string accepted; longer runs are not amounts (ids, garbage).
-const MAX_DIGITS: usize = 18;
+pub const MAX_DIGITS: usize = 18;
 
 /// Parse a number as written in a sentence of language `lang`.
 pub fn parse_number(s: &str, lang: Lang) -> Result<f64, NumberError> {
