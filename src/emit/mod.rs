@@ -420,11 +420,7 @@ fn render_table<T: TableRow>(
 /// item on its own and indented line by line afterwards cost a second pass
 /// and a copy per line of every row.)
 fn json_items<S: serde::Serialize>(items: impl Iterator<Item = S>) -> std::io::Result<Vec<u8>> {
-    use serde::Serializer as _;
-    let mut out = Vec::new();
-    serde_json::Serializer::pretty(&mut out)
-        .collect_seq(items)
-        .map_err(std::io::Error::other)?;
+    let mut out = write_pretty_array(items, Vec::new())?;
     if out == b"[]" {
         out.clear();
     } else {
