@@ -83,15 +83,6 @@ struct Tail {
     bytes: Vec<u8>,
 }
 
-/// Encodes straight onto the end of the tail (no buffer per entry).
-struct Append<'a>(&'a mut Vec<u8>);
-
-impl Extend<u8> for Append<'_> {
-    fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
-        self.0.extend(iter);
-    }
-}
-
 /// Bytes the tail of a [`Spill`] gathers before they are written.
 const FLUSH_BYTES: usize = 1 << 20;
 
@@ -148,7 +139,8 @@ impl Spill {
         let mut tail = self.lock_tail();
         let before = tail.bytes.len();
         let offset = tail.start + before as u64;
-        if let Err(e) = postcard::to_extend(value, Append(&mut tail.bytes)) {
+        // encoded straight onto the end of the tail (no buffer per entry)
+        if let Err(e) = postcard::to_io(value, &mut tail.bytes) {
             tail.bytes.truncate(before);
             return Err(SpillError::Encode(e));
         }
